@@ -61,12 +61,17 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 export function percentile(sortedValues: readonly number[], p: number): number {
   if (sortedValues.length === 0) return Number.NaN;
-  const index = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1));
+  const index = Math.min(
+    sortedValues.length - 1,
+    Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1),
+  );
   return sortedValues[index] as number;
 }
 
@@ -120,13 +125,17 @@ export async function compareThroughput<K extends string>(
   const names = Object.keys(cases) as K[];
   const inFlight = options.inFlight ?? 1;
   const samples = new Map<K, number[]>(names.map((name) => [name, []]));
-  for (const name of names) await throughputOnce(cases[name], options.warmupMs ?? Math.min(200, context.roundMs), inFlight);
+  for (const name of names)
+    await throughputOnce(cases[name], options.warmupMs ?? Math.min(200, context.roundMs), inFlight);
   for (let round = 0; round < context.rounds; round++) {
     for (const name of rotated(names, round)) {
       samples.get(name)?.push(await throughputOnce(cases[name], context.roundMs, inFlight));
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(samples.get(name) ?? [])])) as Record<K, number>;
+  return Object.fromEntries(names.map((name) => [name, median(samples.get(name) ?? [])])) as Record<
+    K,
+    number
+  >;
 }
 
 /** p50 and p99 latency in microseconds. */

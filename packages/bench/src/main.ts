@@ -7,7 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Benchmark, BenchContext, Figure } from './harness.js';
+import type { BenchContext, Benchmark, Figure } from './harness.js';
 import { formatTable } from './table.js';
 
 interface Options {
@@ -37,10 +37,14 @@ function parseArgs(argv: readonly string[]): Options {
 
 async function loadSuites(): Promise<Array<{ suite: string; benchmarks: readonly Benchmark[] }>> {
   const dir = fileURLToPath(new URL('./suites/', import.meta.url));
-  const files = readdirSync(dir).filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts')).sort();
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .sort();
   return Promise.all(
     files.map(async (file) => {
-      const module = (await import(new URL(`./suites/${file}`, import.meta.url).href)) as { default: readonly Benchmark[] };
+      const module = (await import(new URL(`./suites/${file}`, import.meta.url).href)) as {
+        default: readonly Benchmark[];
+      };
       return { suite: file.replace(/\.ts$/, ''), benchmarks: module.default };
     }),
   );
@@ -53,7 +57,9 @@ async function main(): Promise<void> {
     benchmarks.filter(
       (benchmark) =>
         options.filters.length === 0 ||
-        options.filters.some((filter) => suite.includes(filter) || benchmark.name.toLowerCase().includes(filter)),
+        options.filters.some(
+          (filter) => suite.includes(filter) || benchmark.name.toLowerCase().includes(filter),
+        ),
     ),
   );
   if (selected.length === 0) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from './index.js';
-import { LatchkeyError } from './latchkey-error.js';
+import type { LatchkeyError } from './latchkey-error.js';
 
 /** One instance of every public error class, built with a representative reason. */
 const samples: LatchkeyError[] = [
@@ -31,7 +31,8 @@ describe('ERROR_STATUS', () => {
     const codes = samples.map((error) => error.code);
     expect(new Set(codes).size).toBe(codes.length);
     expect(Object.keys(errors.ERROR_STATUS).sort()).toEqual([...codes].sort());
-    for (const error of samples) expect(error.status).toBe(errors.ERROR_STATUS[error.code as errors.ErrorCode]);
+    for (const error of samples)
+      expect(error.status).toBe(errors.ERROR_STATUS[error.code as errors.ErrorCode]);
   });
 
   it('keeps the statuses of DESIGN.md', () => {

@@ -77,7 +77,9 @@ export class InvalidSessionTokenError extends LatchkeyError<TokenFailureReason> 
 }
 
 /** A credential issued before its user's logout, or a lease cancelled by logout. */
-export class SessionRevokedError extends LatchkeyError<'logout' | 'issued-before-revocation' | 'token-revoked'> {
+export class SessionRevokedError extends LatchkeyError<
+  'logout' | 'issued-before-revocation' | 'token-revoked'
+> {
   readonly code = 'SESSION_REVOKED';
   readonly status = 401;
   constructor(reason: SessionRevokedError['reason'], options?: LatchkeyErrorOptions) {
@@ -225,7 +227,9 @@ export class DaemonNotInitializedError extends LatchkeyError<'not-initialized'> 
  * A bounded structure (replay guard, cache, registry) is full of live entries and refuses new ones
  * rather than evicting a live entry, which would reopen the hole it exists to close.
  */
-export class CapacityExhaustedError extends LatchkeyError<'replay-guard-full' | 'cache-full' | 'registry-full'> {
+export class CapacityExhaustedError extends LatchkeyError<
+  'replay-guard-full' | 'cache-full' | 'registry-full'
+> {
   readonly code = 'CAPACITY_EXHAUSTED';
   readonly status = 503;
   constructor(reason: CapacityExhaustedError['reason'], options?: LatchkeyErrorOptions) {

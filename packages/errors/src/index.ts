@@ -1,4 +1,3 @@
-export { type HttpStatus, LatchkeyError, type LatchkeyErrorJson, type LatchkeyErrorOptions } from './latchkey-error.js';
 export {
   AlreadyInitializedError,
   CapacityExhaustedError,
@@ -25,3 +24,9 @@ export {
   UnauthenticatedError,
   UpstreamUnavailableError,
 } from './codes.js';
+export {
+  type HttpStatus,
+  LatchkeyError,
+  type LatchkeyErrorJson,
+  type LatchkeyErrorOptions,
+} from './latchkey-error.js';

@@ -13,7 +13,10 @@ describe('LatchkeyError', () => {
 
   it('serialises to code and message only, never cause or reason', () => {
     const error = new InvalidSessionTokenError('bad-signature', { cause: new Error('eyJhbGciOi.secret') });
-    expect(JSON.parse(JSON.stringify(error))).toEqual({ code: 'INVALID_SESSION_TOKEN', message: 'invalid session token' });
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      code: 'INVALID_SESSION_TOKEN',
+      message: 'invalid session token',
+    });
     expect(error.cause).toBeInstanceOf(Error);
   });
 

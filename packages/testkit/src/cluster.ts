@@ -92,9 +92,11 @@ export async function startCluster(options: StartClusterOptions): Promise<TestCl
 
   try {
     await run(cli, [
-      '--cluster', 'create',
+      '--cluster',
+      'create',
       ...nodes.map((node) => `${HOST}:${node.port}`),
-      '--cluster-replicas', String(replicas),
+      '--cluster-replicas',
+      String(replicas),
       '--cluster-yes',
     ]);
     await waitForHealthy();
@@ -164,7 +166,8 @@ function parseMasters(reply: string): NodeAddress[] {
     if (!flags.includes('master') || flags.includes('fail') || flags.includes('fail?')) continue;
     // address looks like 127.0.0.1:30001@40001
     const match = /^([^:]+):(\d+)@/.exec(fields[1] ?? '');
-    if (match?.[1] !== undefined && match[2] !== undefined) addresses.push({ host: match[1], port: Number(match[2]) });
+    if (match?.[1] !== undefined && match[2] !== undefined)
+      addresses.push({ host: match[1], port: Number(match[2]) });
   }
   return addresses;
 }

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
-import { binariesOf, outputTail, requireBinary, type ServerFlavor, spawnTracked, stopProcess } from './process.js';
+import {
+  binariesOf,
+  outputTail,
+  requireBinary,
+  type ServerFlavor,
+  spawnTracked,
+  stopProcess,
+} from './process.js';
 import { sendCommand, waitUntil } from './resp.js';
 
 /** Options for {@link startServer}. */
@@ -59,15 +66,29 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
 
   const launch = async (): Promise<ChildProcess> => {
     const args = [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--dir', dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--daemonize', 'no',
-      '--loglevel', 'warning',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
       ...(options.clusterEnabled
-        ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000']
+        ? [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            '1000',
+          ]
         : []),
       ...(options.args ?? []),
     ];
@@ -80,7 +101,11 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
     exited.catch(() => {}); // observed below; never an unhandled rejection after a clean start
     await Promise.race([
       exited,
-      waitUntil(`${options.flavor} on port ${port}`, async () => (await sendCommand(port, ['PING'])).startsWith('+PONG'), 10_000),
+      waitUntil(
+        `${options.flavor} on port ${port}`,
+        async () => (await sendCommand(port, ['PING'])).startsWith('+PONG'),
+        10_000,
+      ),
     ]);
     return started;
   };

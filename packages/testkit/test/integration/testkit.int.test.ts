@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLAVORS, sendCommand, startCluster, startServer, type TestCluster, type TestServer } from '../../src/index.js';
+import {
+  FLAVORS,
+  sendCommand,
+  startCluster,
+  startServer,
+  type TestCluster,
+  type TestServer,
+} from '../../src/index.js';
 
 function isRunning(pid: number): boolean {
   try {
