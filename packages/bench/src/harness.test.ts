@@ -21,7 +21,11 @@ describe('percentile', () => {
 
 describe('versus', () => {
   it('states the ratio as value over baseline', () => {
-    expect(versus('a', 90, 'ops/s', { name: 'b', value: 100 })).toMatchObject({ baseline: 'b', baselineValue: 100, ratio: 0.9 });
+    expect(versus('a', 90, 'ops/s', { name: 'b', value: 100 })).toMatchObject({
+      baseline: 'b',
+      baselineValue: 100,
+      ratio: 0.9,
+    });
     expect(versus('a', 1, 'ops/s', { name: 'b', value: 0 }).ratio).toBeNull();
     expect(plain('b', 100, 'ops/s')).toMatchObject({ baseline: null, ratio: null });
   });
@@ -53,7 +57,11 @@ describe('compareThroughput', () => {
   it('keeps several async operations in flight', async () => {
     const wait = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
     const { one } = await compareThroughput({ one: wait }, { rounds: 1, roundMs: 100 }, { warmupMs: 5 });
-    const { many } = await compareThroughput({ many: wait }, { rounds: 1, roundMs: 100 }, { inFlight: 8, warmupMs: 5 });
+    const { many } = await compareThroughput(
+      { many: wait },
+      { rounds: 1, roundMs: 100 },
+      { inFlight: 8, warmupMs: 5 },
+    );
     expect(many).toBeGreaterThan(one * 3);
   });
 });
