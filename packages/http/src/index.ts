@@ -1,1 +1,42 @@
-export {};
+export {
+  type Authenticated,
+  type AuthenticateOptions,
+  authenticate,
+  isCredentialRejection,
+} from './authenticate.js';
+export {
+  type BodySource,
+  DEFAULT_BODY_LIMIT_BYTES,
+  type FetchBodySource,
+  type NodeBodySource,
+  type ReadBodyOptions,
+  type ReadJsonOptions,
+  readBody,
+  readJson,
+} from './body.js';
+export {
+  type Credential,
+  type CredentialExtraction,
+  type CredentialOptions,
+  type CredentialRequest,
+  type CredentialSource,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  extractCredentials,
+  parseBearer,
+  readCookie,
+} from './credentials.js';
+export {
+  type ErrorLogEvent,
+  type ErrorResponseOptions,
+  errorToHttp,
+  type HttpErrorResponse,
+  toResponse,
+} from './error-response.js';
+export type { HeaderSource } from './headers.js';
+export {
+  type BucketOptions,
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './rate-limiter.js';
+export { REDACTED, redactHeaders, redactUrl } from './redact.js';

@@ -120,7 +120,7 @@ export async function startCluster(options: StartClusterOptions): Promise<TestCl
     throw error;
   }
 
-  return {
+  const cluster: TestCluster = {
     flavor: options.flavor,
     nodes,
     startupNodes: nodes.map((node) => ({ host: HOST, port: node.port })),
@@ -141,11 +141,11 @@ export async function startCluster(options: StartClusterOptions): Promise<TestCl
     },
     waitForHealthy,
     async killMasterAndAwaitFailover(port, timeoutMs = 30_000) {
-      await this.node(port).kill();
+      await cluster.node(port).kill();
       await waitUntil(
         `failover of the master on port ${port}`,
         async () => {
-          const current = await this.masters();
+          const current = await cluster.masters();
           return current.length === masters && current.every((address) => address.port !== port);
         },
         timeoutMs,
@@ -155,6 +155,7 @@ export async function startCluster(options: StartClusterOptions): Promise<TestCl
     },
     stop,
   };
+  return cluster;
 }
 
 /** Masters that are not marked failed, from a CLUSTER NODES reply. */
