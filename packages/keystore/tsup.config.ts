@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    memory: 'src/adapters/memory.ts',
+    ioredis: 'src/adapters/ioredis.ts',
+    iovalkey: 'src/adapters/iovalkey.ts',
+    testing: 'src/testing.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,0 +1,60 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+
+/** AES-256-GCM parameters, fixed: a layer that accepted other sizes could be talked into a weaker mode. */
+export const KEY_BYTES = 32;
+export const IV_BYTES = 12;
+export const TAG_BYTES = 16;
+
+/** Ciphertext and tag of one AES-256-GCM seal. */
+export interface Sealed {
+  readonly ciphertext: Uint8Array;
+  readonly tag: Uint8Array;
+}
+
+function checkSizes(key: Uint8Array, iv: Uint8Array): void {
+  if (key.byteLength !== KEY_BYTES) throw new TypeError('AES-256-GCM takes a 32-byte key');
+  if (iv.byteLength !== IV_BYTES) throw new TypeError('AES-256-GCM takes a 12-byte IV here');
+}
+
+/**
+ * AES-256-GCM encryption with a 96-bit IV and a 128-bit tag. Internal: the envelope is the public
+ * surface. The caller supplies the IV (random per seal) so that known-answer vectors can be checked.
+ */
+export function aeadSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Sealed {
+  checkSizes(key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const head = cipher.update(plaintext);
+  const tail = cipher.final();
+  const ciphertext = tail.byteLength === 0 ? head : Buffer.concat([head, tail]);
+  return { ciphertext, tag: cipher.getAuthTag() };
+}
+
+/**
+ * AES-256-GCM decryption. Returns `null` when authentication fails (wrong key, tag, IV, AAD or a changed
+ * byte) and for a tag that is not exactly 16 bytes: `authTagLength: 16` is set because Node 20 would
+ * otherwise accept a truncated tag.
+ */
+export function aeadOpen(
+  key: Uint8Array,
+  iv: Uint8Array,
+  ciphertext: Uint8Array,
+  tag: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array | null {
+  checkSizes(key, iv);
+  if (tag.byteLength !== TAG_BYTES) return null;
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  const head = decipher.update(ciphertext);
+  try {
+    const tail = decipher.final();
+    return tail.byteLength === 0 ? head : Buffer.concat([head, tail]);
+  } catch {
+    // The only failure left once sizes are checked is "unable to authenticate data". The partial
+    // plaintext in `head` is dropped unread.
+    head.fill(0);
+    return null;
+  }
+}

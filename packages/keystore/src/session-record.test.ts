@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parseRecord, type SessionRecord, serializeRecord } from './session-record.js';
+
+const record: SessionRecord = {
+  target: { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' },
+  endpoint: 'http://127.0.0.1:8080',
+  authMode: 'session-token',
+  createdAt: 1_000,
+  expiresAt: 2_000,
+};
+
+describe('serializeRecord / parseRecord', () => {
+  it('round-trips a record', () => {
+    expect(parseRecord(serializeRecord(record))).toEqual(record);
+  });
+
+  it.each([
+    ['a namespace that is not a DNS label', { ...record, target: { ...record.target, namespace: 'Team_A' } }],
+    ['a missing target field', { ...record, target: { namespace: 'a', name: 'b' } }],
+    ['an endpoint that is not http(s)', { ...record, endpoint: 'file:///etc/passwd' }],
+    ['an expiry before creation', { ...record, expiresAt: 500 }],
+    ['an unknown field', { ...record, extra: true }],
+  ])('refuses to write %s (TypeError)', (_, bad) => {
+    expect(() => serializeRecord(bad as SessionRecord)).toThrow(TypeError);
+  });
+
+  it.each(['not json', '{}', '[]', 'null', JSON.stringify({ ...record, createdAt: 'yesterday' })])(
+    'types a corrupt stored record %j',
+    (text) => {
+      expect(() => parseRecord(text)).toThrow(expect.objectContaining({ code: 'INTERNAL', status: 500 }));
+    },
+  );
+});

@@ -1,0 +1,331 @@
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { DecryptFailedError, LatchkeyError } from '@latchkey/errors';
+import { LRUCache } from 'lru-cache';
+import type { SessionStoreDriver } from './driver.js';
+import { envelopeKeyId, openEnvelope, sealEnvelope } from './envelope.js';
+import type { Keyring } from './keyring.js';
+import {
+  assertKeyPrefix,
+  assertSessionId,
+  keyEntryPattern,
+  sessionIdOfKeyEntry,
+  sessionKeyNames,
+} from './session-id.js';
+import { parseRecord, type SessionRecord, serializeRecord } from './session-record.js';
+import { createDeadlines } from './store-errors.js';
+
+/** Store operations, as named in failure events. */
+export type StoreOperation = 'put' | 'getRecord' | 'getPrivateKey' | 'touch' | 'delete' | 'rewrap';
+
+/** A failure worth logging. Carries no session id, key, ciphertext or record. */
+export interface StoreFailureEvent {
+  readonly operation: StoreOperation;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** Options of {@link createSessionStore}. */
+export interface SessionStoreOptions {
+  /** Where entries live: `memoryDriver()`, `ioredisDriver(client)`, `iovalkeyDriver(client)` or your own. */
+  readonly driver: SessionStoreDriver;
+  /** Key-encryption keys; new writes use `keyring.current`. */
+  readonly keyring: Keyring;
+  /** Key name prefix; default `latchkey`. Keys are `<prefix>:{<sessionId>}:rec` and `…:key`. */
+  readonly prefix?: string;
+  /** TTL of a put when the put gives none, in seconds; default 3600. */
+  readonly ttlSeconds?: number;
+  /** Deadline of each store call in milliseconds; default 300. Past it: `STORE_UNAVAILABLE` (`timeout`). */
+  readonly timeoutMs?: number;
+  /**
+   * Read-through cache of decrypted private keys (`KeyObject`s), off by default. A delete or put on
+   * this instance invalidates its entry; other instances' deletes are seen once `ttlMs` has passed.
+   */
+  readonly keyCache?: { readonly max: number; readonly ttlMs: number };
+  /** Clock in epoch milliseconds; default `Date.now`. */
+  readonly now?: () => number;
+  /** Called for every store or decrypt failure, before it is thrown. Never given key material. */
+  readonly onFailure?: (event: StoreFailureEvent) => void;
+}
+
+/** What {@link SessionStore.put} stores. */
+export interface PutSession {
+  readonly record: SessionRecord;
+  /** The session private key: a private `KeyObject` or a private JWK. Stored encrypted, as its JWK. */
+  readonly privateKey: KeyObject | JsonWebKey;
+  /** TTL of both entries in seconds (capped at the record's `expiresAt`); default the store's `ttlSeconds`. */
+  readonly ttlSeconds?: number;
+}
+
+/** Options of {@link SessionStore.rewrap}. */
+export interface RewrapOptions {
+  /** Cursor returned by the previous call; omit to start. */
+  readonly cursor?: string | null;
+  /** SCAN COUNT hint per master; default 100. */
+  readonly batch?: number;
+}
+
+/** Outcome of one {@link SessionStore.rewrap} page. */
+export interface RewrapResult {
+  /** Pass it to the next call; `null` once every master has been scanned. */
+  readonly cursor: string | null;
+  readonly scanned: number;
+  /** Entries moved to the current key. */
+  readonly rewrapped: number;
+  /** Entries already under the current key, or changed / deleted meanwhile. */
+  readonly skipped: number;
+  /** Entries that could not be decrypted (unknown key id, corrupt); left as they are and reported. */
+  readonly failed: number;
+}
+
+/** Session records and encrypted private keys. Every method validates the session id first. */
+export interface SessionStore {
+  /** Stores (or replaces) a session's record and private key with one TTL, atomically. */
+  put(sessionId: string, session: PutSession): Promise<void>;
+  /** The record, or `null` when absent or past its `expiresAt`. */
+  getRecord(sessionId: string): Promise<SessionRecord | null>;
+  /** The decrypted private key, or `null` when absent. */
+  getPrivateKey(sessionId: string): Promise<KeyObject | null>;
+  /** Sets the TTL of both entries; `false` when the session does not exist. */
+  touch(sessionId: string, ttlSeconds: number): Promise<boolean>;
+  /** Removes both entries with one `UNLINK`; `false` when there was nothing to remove. */
+  delete(sessionId: string): Promise<boolean>;
+  /** Moves one scan page of entries to the current key; resumable, safe under live traffic. */
+  rewrap(options?: RewrapOptions): Promise<RewrapResult>;
+}
+
+const MAX_TTL_SECONDS = 366 * 24 * 3600;
+
+function assertTtl(ttl: unknown, name: string): asserts ttl is number {
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) {
+    throw new TypeError(`${name} must be an integer number of seconds from 1 to ${MAX_TTL_SECONDS}`);
+  }
+}
+
+function exportPrivateJwk(privateKey: KeyObject | JsonWebKey): string {
+  let key: KeyObject;
+  try {
+    key =
+      typeof (privateKey as KeyObject).export === 'function' &&
+      typeof (privateKey as KeyObject).type === 'string'
+        ? (privateKey as KeyObject)
+        : createPrivateKey({ key: privateKey as JsonWebKey, format: 'jwk' });
+  } catch {
+    throw new TypeError('privateKey must be a private KeyObject or a private JWK');
+  }
+  if (key.type !== 'private') throw new TypeError('privateKey must be a private key');
+  try {
+    return JSON.stringify(key.export({ format: 'jwk' }));
+  } catch {
+    throw new TypeError('privateKey cannot be exported as a JWK');
+  }
+}
+
+/**
+ * Creates a session store over a driver: per session, a JSON record and the private key encrypted with
+ * AES-256-GCM (see `sealEnvelope`), under `<prefix>:{<sessionId>}:rec` and `…:key` with one TTL.
+ * Store failures are `StoreUnavailableError` (503), never "not found"; an undecryptable key is
+ * `DecryptFailedError` (500); a bad session id is `InvalidRequestError` (400, `invalid-session-id`).
+ *
+ * @example
+ * ```ts
+ * const store = createSessionStore({ driver: ioredisDriver(new Redis(process.env.REDIS_URL)), keyring });
+ * await store.put(sessionId, { record, privateKey, ttlSeconds: 900 });
+ * const key = await store.getPrivateKey(sessionId); // KeyObject | null
+ * ```
+ */
+export function createSessionStore(options: SessionStoreOptions): SessionStore {
+  const { driver, keyring } = options;
+  if (typeof driver !== 'object' || driver === null) throw new TypeError('driver is required');
+  if (typeof keyring !== 'object' || keyring === null || typeof keyring.key !== 'function') {
+    throw new TypeError('keyring must come from createKeyring()');
+  }
+  const prefix = options.prefix ?? 'latchkey';
+  assertKeyPrefix(prefix);
+  const defaultTtl = options.ttlSeconds ?? 3600;
+  assertTtl(defaultTtl, 'ttlSeconds');
+  const timeoutMs = options.timeoutMs ?? 300;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new TypeError('timeoutMs must be a positive number');
+  const now = options.now ?? Date.now;
+  const onFailure = options.onFailure;
+  let cache: LRUCache<string, KeyObject> | undefined;
+  if (options.keyCache !== undefined) {
+    const { max, ttlMs } = options.keyCache;
+    if (!Number.isInteger(max) || max < 1) throw new TypeError('keyCache.max must be a positive integer');
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+      throw new TypeError('keyCache.ttlMs must be a positive number');
+    cache = new LRUCache<string, KeyObject>({ max, ttl: ttlMs, ttlAutopurge: false });
+  }
+  // Bumped by every put and delete on this instance: a cache miss that raced one of them does not fill
+  // the cache, so a deleted key never comes back from this instance's cache.
+  let generation = 0;
+
+  const report = (operation: StoreOperation, error: unknown): never => {
+    if (onFailure !== undefined && LatchkeyError.is(error)) {
+      try {
+        onFailure({ operation, code: error.code, reason: error.reason as string });
+      } catch {
+        // a failing logger must not replace the error the caller needs
+      }
+    }
+    throw error;
+  };
+  const deadlines = createDeadlines(timeoutMs);
+  const call = <T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> =>
+    onFailure === undefined
+      ? deadlines.run(run)
+      : deadlines.run(run).catch((error: unknown) => report(operation, error));
+  // Parsing is a pure function of the stored text: remember the last few validated records so a hot
+  // session is not re-validated on every read (bounded; the expiry check still runs every time).
+  const parsed = new LRUCache<string, SessionRecord>({ max: 1024 });
+  const readRecord = (text: string): SessionRecord => {
+    let record = parsed.get(text);
+    if (record === undefined) {
+      record = parseRecord(text);
+      parsed.set(text, record);
+    }
+    return record;
+  };
+
+  const decryptKey = (sessionId: string, stored: string): KeyObject => {
+    const plaintext = openEnvelope(keyring, sessionId, stored);
+    try {
+      return createPrivateKey({
+        key: JSON.parse(Buffer.from(plaintext).toString('utf8')) as JsonWebKey,
+        format: 'jwk',
+      });
+    } catch {
+      // Authenticated, yet not a key we wrote: treat as corrupt, never as a key.
+      throw new DecryptFailedError('malformed');
+    } finally {
+      plaintext.fill(0);
+    }
+  };
+
+  return {
+    async put(sessionId, session) {
+      assertSessionId(sessionId);
+      if (typeof session !== 'object' || session === null)
+        throw new TypeError('put needs { record, privateKey }');
+      const ttl = session.ttlSeconds ?? defaultTtl;
+      assertTtl(ttl, 'ttlSeconds');
+      const record = serializeRecord(session.record);
+      const remainingMs = session.record.expiresAt - now();
+      if (remainingMs <= 0) throw new TypeError('record.expiresAt is already past');
+      const effectiveTtl = Math.min(ttl, Math.ceil(remainingMs / 1000));
+      const jwk = Buffer.from(exportPrivateJwk(session.privateKey), 'utf8');
+      let sealed: string;
+      try {
+        sealed = sealEnvelope(keyring, sessionId, jwk);
+      } finally {
+        jwk.fill(0);
+      }
+      generation++;
+      cache?.delete(sessionId);
+      const names = sessionKeyNames(prefix, sessionId);
+      await call('put', () => driver.write(names, record, sealed, effectiveTtl));
+    },
+
+    getRecord(sessionId) {
+      try {
+        assertSessionId(sessionId);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const names = sessionKeyNames(prefix, sessionId);
+      // A plain `then` rather than an async function: the hot read path takes one hop fewer.
+      return call('getRecord', () => driver.read(names, 'record')).then((stored) => {
+        if (stored === null) return null;
+        let record: SessionRecord;
+        try {
+          record = readRecord(stored);
+        } catch (error) {
+          return report('getRecord', error);
+        }
+        return record.expiresAt > now() ? record : null;
+      });
+    },
+
+    async getPrivateKey(sessionId) {
+      assertSessionId(sessionId);
+      const cached = cache?.get(sessionId);
+      if (cached !== undefined) return cached;
+      const before = generation;
+      const names = sessionKeyNames(prefix, sessionId);
+      const stored = await call('getPrivateKey', () => driver.read(names, 'key'));
+      if (stored === null) return null;
+      let key: KeyObject;
+      try {
+        key = decryptKey(sessionId, stored);
+      } catch (error) {
+        return report('getPrivateKey', error);
+      }
+      if (cache !== undefined && generation === before) cache.set(sessionId, key);
+      return key;
+    },
+
+    async touch(sessionId, ttlSeconds) {
+      assertSessionId(sessionId);
+      assertTtl(ttlSeconds, 'ttlSeconds');
+      const names = sessionKeyNames(prefix, sessionId);
+      return call('touch', () => driver.touch(names, ttlSeconds));
+    },
+
+    async delete(sessionId) {
+      assertSessionId(sessionId);
+      generation++;
+      cache?.delete(sessionId);
+      const names = sessionKeyNames(prefix, sessionId);
+      return call('delete', () => driver.delete(names));
+    },
+
+    async rewrap(rewrapOptions = {}) {
+      const batch = rewrapOptions.batch ?? 100;
+      if (!Number.isInteger(batch) || batch < 1 || batch > 10_000)
+        throw new TypeError('batch must be an integer from 1 to 10000');
+      const page = await call('rewrap', () =>
+        driver.scan(keyEntryPattern(prefix), rewrapOptions.cursor ?? null, batch),
+      );
+      let rewrapped = 0;
+      let skipped = 0;
+      let failed = 0;
+      for (const name of page.names) {
+        const sessionId = sessionIdOfKeyEntry(prefix, name);
+        if (sessionId === null) {
+          skipped++;
+          continue;
+        }
+        const names = sessionKeyNames(prefix, sessionId);
+        const stored = await call('rewrap', () => driver.read(names, 'key'));
+        let next: string;
+        try {
+          if (stored === null || envelopeKeyId(stored) === keyring.current) {
+            skipped++;
+            continue;
+          }
+          const plaintext = openEnvelope(keyring, sessionId, stored);
+          try {
+            next = sealEnvelope(keyring, sessionId, plaintext);
+          } finally {
+            plaintext.fill(0);
+          }
+        } catch (error) {
+          if (!LatchkeyError.is(error, 'DECRYPT_FAILED')) throw error;
+          failed++;
+          if (onFailure !== undefined) {
+            try {
+              onFailure({ operation: 'rewrap', code: error.code, reason: error.reason });
+            } catch {
+              // logging must not stop the rewrap
+            }
+          }
+          continue;
+        }
+        // Compare-and-swap keeping the TTL: a session deleted or replaced meanwhile is left alone.
+        if (await call('rewrap', () => driver.swapKey(names, stored, next))) rewrapped++;
+        else skipped++;
+      }
+      return { cursor: page.cursor, scanned: page.names.length, rewrapped, skipped, failed };
+    },
+  };
+}
