@@ -1,1 +1,40 @@
-export {};
+export { toNodeListener } from './bridge.js';
+export {
+  type CommonConfig,
+  type ConsoleConfig,
+  type Env,
+  type RouterConfig,
+  readConsoleConfig,
+  readRouterConfig,
+  readSandboxConfig,
+  readStoreConfig,
+  type SandboxConfig,
+  type StoreConfig,
+} from './config.js';
+export { AUTH_COOKIE, type ConsoleDeps, createConsoleApp } from './console/app.js';
+export {
+  CONSOLE_TYP,
+  type ConsoleIdentity,
+  type ConsoleTokens,
+  createConsoleTokens,
+} from './console/console-tokens.js';
+export { type Denylist, type DenylistClient, memoryDenylist, redisDenylist } from './console/denylist.js';
+export { GITOPS_ROUTES, type GitopsRoute } from './console/gitops.js';
+export { buildConsole } from './console/server.js';
+export { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
+export { type Listening, listen } from './listen.js';
+export { createLogger, type LogFields, type Logger, type LogSink, silentLogger } from './log.js';
+export { type Built, type MainIo, main, processIo, type ServerName } from './main.js';
+export { type App, json, toResponse } from './respond.js';
+export { createRouterApp, type RouterDeps, SESSION_HEADER } from './router/app.js';
+export { inProcessSandboxes, type SandboxLauncher } from './router/sandboxes.js';
+export { buildRouter } from './router/server.js';
+export { createSandboxApp, type SandboxDeps } from './sandbox/app.js';
+export {
+  buildSandbox,
+  createSandbox,
+  createSandboxServer,
+  type SandboxOptions,
+  type SandboxServer,
+} from './sandbox/server.js';
+export { connectStore, type StoreClient, type StoreConnection } from './stores.js';

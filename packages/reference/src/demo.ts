@@ -1,0 +1,284 @@
+/**
+ * `pnpm demo`: starts the sandbox, router and console on loopback (in-memory stores) and walks the
+ * story of latchkey as a transcript. Exits 0 only when every step behaved as described.
+ *
+ * Run: node --conditions=@latchkey/source --import tsx packages/reference/src/demo.ts
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { createBootstrapIssuer, createSessionTokenSigner, generateSessionKeyPair } from '@latchkey/tokens';
+import { readConsoleConfig, readRouterConfig, readSandboxConfig } from './config.js';
+import { buildConsole } from './console/server.js';
+import { type Listening, listen } from './listen.js';
+import { silentLogger } from './log.js';
+import type { Built } from './main.js';
+import { buildRouter } from './router/server.js';
+import { buildSandbox } from './sandbox/server.js';
+
+const ISSUER = 'latchkey-router';
+const AUDIENCE = 'latchkey-sandbox';
+const color = process.stdout.isTTY === true;
+const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+
+let failures = 0;
+
+function step(title: string): void {
+  process.stdout.write(`\n${paint(1, title)}\n`);
+}
+
+function check(ok: boolean, what: string, detail = ''): void {
+  if (!ok) failures += 1;
+  const mark = ok ? paint(32, '  ✓') : paint(31, '  ✗');
+  process.stdout.write(`${mark} ${what}${detail === '' ? '' : paint(2, `  (${detail})`)}\n`);
+}
+
+async function call(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    body = { text };
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+const said = (result: { status: number; body: Record<string, unknown> }): string =>
+  `${result.status}${typeof result.body.code === 'string' ? ` ${result.body.code}` : ''}`;
+
+/** Reads a stream until it ends; resolves with the time it ended and the text received. */
+async function drain(response: Response): Promise<{ endedAt: number; text: string }> {
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  if (reader === undefined) return { endedAt: Date.now(), text };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { endedAt: Date.now(), text };
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+async function start(build: Promise<Built>): Promise<{ built: Built; listening: Listening }> {
+  const built = await build;
+  return { built, listening: await listen(built.app, { port: 0, log: silentLogger }) };
+}
+
+async function run(): Promise<void> {
+  const bootstrapKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicPem = bootstrapKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const privatePem = bootstrapKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+  const sandbox = await start(
+    buildSandbox(readSandboxConfig({ LATCHKEY_BOOTSTRAP_PUBLIC_KEY: publicPem }), silentLogger),
+  );
+  const router = await start(
+    buildRouter(readRouterConfig({ LATCHKEY_BOOTSTRAP_PRIVATE_KEY: privatePem }), silentLogger),
+  );
+  const console_ = await start(buildConsole(readConsoleConfig({}), silentLogger));
+  process.stdout.write(
+    `${paint(1, 'latchkey demo')}: sandbox ${sandbox.listening.url}, router ${router.listening.url}, console ${console_.listening.url} (in-memory stores)\n`,
+  );
+
+  try {
+    const invoke = `${router.listening.url}/v1/namespaces/team-a/AgentRuntime/agent-1/invoke`;
+
+    step('1. A client invokes an agent through the router: a session is created for it');
+    const created = await call(`${invoke}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hello: 'sandbox' }),
+    });
+    const sessionId = created.headers.get('x-latchkey-session') ?? '';
+    check(
+      created.status === 200 && created.body.hello === 'sandbox',
+      'POST …/invoke/echo forwarded to a fresh sandbox',
+      said(created),
+    );
+    check(sessionId !== '', 'the response carries x-latchkey-session', sessionId);
+
+    step('2. The client invokes its session again');
+    const again = await call(`${invoke}/whoami`, { headers: { 'x-latchkey-session': sessionId } });
+    check(
+      again.status === 200 && again.body.sessionId === sessionId,
+      'GET …/invoke/whoami reaches the same sandbox',
+      said(again),
+    );
+
+    step('3. The session id is replayed against another target (T2)');
+    const replay = await call(
+      `${router.listening.url}/v1/namespaces/team-b/AgentRuntime/agent-1/invoke/whoami`,
+      { headers: { 'x-latchkey-session': sessionId } },
+    );
+    check(
+      replay.status === 409 && replay.body.code === 'SESSION_TARGET_MISMATCH',
+      'refused: the session is bound to team-a',
+      said(replay),
+    );
+
+    step('4. A sandbox is initialised once, with a bootstrap token (T3, T4)');
+    const sandboxUrl = sandbox.listening.url;
+    const before = await call(`${sandboxUrl}/api/whoami`);
+    check(
+      before.status === 503 && before.body.code === 'DAEMON_NOT_INITIALIZED',
+      'before /init, /api/* answers 503',
+      said(before),
+    );
+    const issuer = createBootstrapIssuer({
+      privateKey: bootstrapKeys.privateKey,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    const mine = await generateSessionKeyPair();
+    const init = await call(`${sandboxUrl}/init`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await issuer.issue({ sessionId: 'session-a', sessionPublicKey: mine.publicJwk })}`,
+      },
+    });
+    check(
+      init.status === 200 && init.body.initialized === true,
+      'POST /init with a bootstrap token installs the session key',
+      said(init),
+    );
+    const signer = createSessionTokenSigner({
+      privateKey: mine.privateKey,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      sessionId: 'session-a',
+    });
+    const whoami = await call(`${sandboxUrl}/api/whoami`, {
+      headers: { authorization: `Bearer ${await signer.sign()}` },
+    });
+    check(
+      whoami.status === 200 && whoami.body.sessionId === 'session-a',
+      'a session token from that key is accepted',
+      said(whoami),
+    );
+
+    step("5. A token forged with another session's key is refused (T1)");
+    const other = await generateSessionKeyPair();
+    const forger = createSessionTokenSigner({
+      privateKey: other.privateKey,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      sessionId: 'session-a',
+    });
+    const forged = await call(`${sandboxUrl}/api/whoami`, {
+      headers: { authorization: `Bearer ${await forger.sign()}` },
+    });
+    check(
+      forged.status === 401 && forged.body.code === 'INVALID_SESSION_TOKEN',
+      'refused: wrong key',
+      said(forged),
+    );
+
+    step('6. A second /init tries to replace the session key (T3)');
+    const reinit = await call(`${sandboxUrl}/init`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await issuer.issue({ sessionId: 'session-a', sessionPublicKey: other.publicJwk })}`,
+      },
+    });
+    check(
+      reinit.status === 409 && reinit.body.code === 'ALREADY_INITIALIZED',
+      'refused: the key is installed once',
+      said(reinit),
+    );
+
+    step('7. The router deletes the session: record and key go together');
+    const deleted = await fetch(`${router.listening.url}/v1/sessions/${sessionId}`, { method: 'DELETE' });
+    check(deleted.status === 204, 'DELETE /v1/sessions/{id}', String(deleted.status));
+    const gone = await call(`${invoke}/whoami`, { headers: { 'x-latchkey-session': sessionId } });
+    check(gone.status === 404 && gone.body.code === 'SESSION_NOT_FOUND', 'the session is gone', said(gone));
+
+    step('8. A console user logs in and opens two streams');
+    const consoleUrl = console_.listening.url;
+    const login = await call(`${consoleUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'alice', role: 'editor' }),
+    });
+    const token = String(login.body.token ?? '');
+    const cookie = login.headers.get('set-cookie') ?? '';
+    check(login.status === 200 && token !== '', 'POST /auth/login as alice (editor)', said(login));
+    check(
+      /HttpOnly/i.test(cookie) && /SameSite=Strict/i.test(cookie),
+      'the latchkey_auth cookie is HttpOnly and SameSite=Strict',
+    );
+    const auth = { authorization: `Bearer ${token}` };
+    const events = await fetch(`${consoleUrl}/api/events`, { headers: auth });
+    const exec = await fetch(`${consoleUrl}/api/exec`, { headers: auth });
+    check(
+      events.status === 200 && exec.status === 200,
+      'GET /api/events (SSE) and GET /api/exec (chunked) are open',
+      `${events.status}, ${exec.status}`,
+    );
+    const ends = Promise.all([drain(events), drain(exec)]);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+
+    step('9. alice logs out: both streams end (T6)');
+    const loggedOutAt = Date.now();
+    const logout = await call(`${consoleUrl}/auth/logout`, { method: 'POST', headers: auth });
+    check(
+      logout.status === 200 && logout.body.cancelled === 2,
+      'POST /auth/logout',
+      `cancelled: ${String(logout.body.cancelled)}`,
+    );
+    const [eventsEnd, execEnd] = await ends;
+    const slowest = Math.max(eventsEnd.endedAt, execEnd.endedAt) - loggedOutAt;
+    check(slowest < 1_000, 'both streams ended within a second', `${slowest} ms`);
+    check(/event: heartbeat/.test(eventsEnd.text), 'the event stream had sent heartbeats before');
+    const revoked = await call(`${consoleUrl}/api/gitops/detect-drift`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: 'infra', path: 'apps' }),
+    });
+    check(
+      revoked.status === 401 && revoked.body.code === 'UNAUTHENTICATED',
+      'the logged-out token is refused',
+      said(revoked),
+    );
+
+    step('10. A viewer tries a mutation (T7)');
+    const viewer = await call(`${consoleUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'bob', role: 'viewer' }),
+    });
+    const mutation = await call(`${consoleUrl}/api/gitops/helm/upgrade`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${String(viewer.body.token)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ release: 'web', namespace: 'team-a', chart: 'web-1.2.0' }),
+    });
+    check(
+      mutation.status === 403 && mutation.body.code === 'FORBIDDEN',
+      'POST /api/gitops/helm/upgrade as bob (viewer)',
+      said(mutation),
+    );
+  } finally {
+    for (const server of [console_, router, sandbox]) {
+      server.built.stop();
+      await server.listening.close(500);
+      await server.built.close();
+    }
+  }
+  process.stdout.write(
+    failures === 0
+      ? `\n${paint(32, 'every step behaved as described')}\n`
+      : `\n${paint(31, `${failures} step(s) failed`)}\n`,
+  );
+}
+
+run().then(
+  () => process.exit(failures === 0 ? 0 : 1),
+  (error: unknown) => {
+    process.stderr.write(
+      `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

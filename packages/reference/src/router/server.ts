@@ -1,0 +1,96 @@
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
+import { SessionNotFoundError } from '@latchkey/errors';
+import { createKeyring, createSessionStore, type SessionStoreDriver } from '@latchkey/keystore';
+import { ioredisDriver } from '@latchkey/keystore/ioredis';
+import { iovalkeyDriver } from '@latchkey/keystore/iovalkey';
+import { memoryDriver } from '@latchkey/keystore/memory';
+import { createTargetMatcher } from '@latchkey/target';
+import { createBootstrapIssuer, createSigningKeyCache } from '@latchkey/tokens';
+import type { RouterConfig } from '../config.js';
+import { errorFields, type Logger } from '../log.js';
+import type { Built } from '../main.js';
+import { connectStore, type StoreConnection } from '../stores.js';
+import { createRouterApp } from './app.js';
+import { inProcessSandboxes } from './sandboxes.js';
+
+/**
+ * Builds the router from its configuration: bootstrap key (generated when unset), keyring (generated
+ * with a warning when unset), session store on the configured driver, signing-key cache, in-process
+ * sandbox launcher and app.
+ *
+ * @example
+ * ```ts
+ * const built = await buildRouter(readRouterConfig(process.env), log);
+ * ```
+ */
+export async function buildRouter(config: RouterConfig, log: Logger): Promise<Built> {
+  let bootstrapKey = config.bootstrapPrivateKey;
+  if (bootstrapKey === undefined) {
+    bootstrapKey = { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, alg: 'RS256' };
+  }
+  let keyring = config.keyring;
+  if (keyring === undefined) {
+    keyring = createKeyring({ current: 'generated', keys: { generated: new Uint8Array(randomBytes(32)) } });
+    log.warn('generated-keyring', {
+      note: 'stored session keys do not survive a restart; set LATCHKEY_KEYRING',
+    });
+  }
+
+  let store: StoreConnection | undefined;
+  let driver: SessionStoreDriver;
+  if (config.store.kind === 'memory') {
+    driver = memoryDriver();
+  } else {
+    store = await connectStore(config.store, (error) => log.warn('store-error', errorFields(error)));
+    const client = Object.assign(store.client, { isCluster: store.isCluster });
+    driver = config.store.kind === 'valkey' ? iovalkeyDriver(client) : ioredisDriver(client);
+  }
+  const sessions = createSessionStore({
+    driver,
+    keyring,
+    onFailure: (event) => log.warn('store-failure', { ...event }),
+  });
+  const signingKeys = createSigningKeyCache({
+    max: 10_000,
+    ttlMs: 60_000,
+    load: async (sessionId) => {
+      const key = await sessions.getPrivateKey(sessionId);
+      if (key === null) throw new SessionNotFoundError();
+      return key;
+    },
+  });
+  const sandboxes = inProcessSandboxes({
+    bootstrapPublicKey: createPublicKey(bootstrapKey.key),
+    algorithm: bootstrapKey.alg,
+    issuer: config.issuer,
+    audience: config.audience,
+    log,
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const app = createRouterApp({
+    agent,
+    sessions,
+    signingKeys,
+    bootstrap: createBootstrapIssuer({
+      privateKey: bootstrapKey.key,
+      algorithm: bootstrapKey.alg,
+      issuer: config.issuer,
+      audience: config.audience,
+    }),
+    sandboxes,
+    matcher: createTargetMatcher({ onSecurityEvent: (event) => log.warn('security', { ...event }) }),
+    issuer: config.issuer,
+    audience: config.audience,
+    log,
+  });
+  return {
+    app,
+    stop: () => undefined,
+    async close() {
+      agent.destroy();
+      await sandboxes.stopAll();
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { KeyObject } from 'node:crypto';
+import { createRateLimiter } from '@latchkey/http';
+import {
+  type BootstrapAlgorithm,
+  createBootstrapVerifier,
+  createMemoryReplayGuard,
+  createSessionKeyHolder,
+} from '@latchkey/tokens';
+import type { SandboxConfig } from '../config.js';
+import { listen } from '../listen.js';
+import { type Logger, silentLogger } from '../log.js';
+import type { Built } from '../main.js';
+import type { App } from '../respond.js';
+import { createSandboxApp } from './app.js';
+
+/** Options of {@link createSandbox} and {@link createSandboxServer}. */
+export interface SandboxOptions {
+  /** Verifies bootstrap tokens. */
+  readonly bootstrapPublicKey: KeyObject;
+  /** Algorithm of that key; default `RS256`. */
+  readonly algorithm?: BootstrapAlgorithm;
+  readonly issuer: string;
+  readonly audience: string;
+  /** When set, a bootstrap token's `sub` must equal it. */
+  readonly sessionId?: string | undefined;
+  readonly log?: Logger;
+}
+
+/** The `/init` limiter of production sandboxes: 2 per second, burst 5. */
+const INIT_RATE = { ratePerSecond: 2, burst: 5 } as const;
+
+/**
+ * Assembles a sandbox app from `@latchkey/tokens` and `@latchkey/http`: a bootstrap verifier with an
+ * in-memory replay guard, an init-once key holder with a verified-token cache, and the `/init` limiter.
+ *
+ * @example
+ * ```ts
+ * const app = createSandbox({ bootstrapPublicKey, issuer: 'latchkey-router', audience: 'latchkey-sandbox' });
+ * ```
+ */
+export function createSandbox(options: SandboxOptions): App {
+  const log = options.log ?? silentLogger;
+  const bootstrap = createBootstrapVerifier({
+    publicKey: options.bootstrapPublicKey,
+    algorithms: [options.algorithm ?? 'RS256'],
+    issuer: options.issuer,
+    audience: options.audience,
+    ...(options.sessionId === undefined ? {} : { expectedSessionId: options.sessionId }),
+    replayGuard: createMemoryReplayGuard({ max: 10_000 }),
+  });
+  const holder = createSessionKeyHolder({
+    issuer: options.issuer,
+    audience: options.audience,
+    cache: { max: 1_024 },
+  });
+  const initLimiter = createRateLimiter(INIT_RATE);
+  return createSandboxApp({ bootstrap, holder, initLimiter, log });
+}
+
+/** A sandbox listening on 127.0.0.1. */
+export interface SandboxServer {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a sandbox on `127.0.0.1:port` (default `0`, a free port). The router brings one up per session.
+ *
+ * @example
+ * ```ts
+ * const sandbox = await createSandboxServer({ bootstrapPublicKey, issuer, audience });
+ * await fetch(`${sandbox.url}/healthz`);
+ * await sandbox.close();
+ * ```
+ */
+export async function createSandboxServer(
+  options: SandboxOptions & { readonly port?: number },
+): Promise<SandboxServer> {
+  const listening = await listen(createSandbox(options), {
+    port: options.port ?? 0,
+    log: options.log ?? silentLogger,
+  });
+  return { port: listening.port, url: listening.url, close: () => listening.close(500) };
+}
+
+/**
+ * Builds the standalone sandbox from its configuration.
+ *
+ * @example
+ * ```ts
+ * const built = await buildSandbox(readSandboxConfig(process.env), log);
+ * ```
+ */
+export async function buildSandbox(config: SandboxConfig, log: Logger): Promise<Built> {
+  const app = createSandbox({
+    bootstrapPublicKey: config.bootstrapPublicKey.key,
+    algorithm: config.bootstrapPublicKey.alg,
+    issuer: config.issuer,
+    audience: config.audience,
+    sessionId: config.sessionId,
+    log,
+  });
+  return { app, stop: () => undefined, close: async () => undefined };
+}
