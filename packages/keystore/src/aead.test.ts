@@ -20,7 +20,7 @@ interface WycheproofGroup {
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/wycheproof/aes_gcm_test.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test-vectors/wycheproof/aes_gcm_test.json', import.meta.url), 'utf8'),
 ) as { testGroups: readonly WycheproofGroup[] };
 const hex = (text: string): Uint8Array => Buffer.from(text, 'hex');
 // The layer accepts exactly AES-256, a 96-bit IV and a 128-bit tag: every Wycheproof case with those sizes.

@@ -52,7 +52,7 @@ interface HkdfCase {
 }
 const hkdf = JSON.parse(
   readFileSync(
-    new URL('../../../../shared/vectors/wycheproof/hkdf_sha256_test.json', import.meta.url),
+    new URL('../../../test-vectors/wycheproof/hkdf_sha256_test.json', import.meta.url),
     'utf8',
   ),
 ) as {

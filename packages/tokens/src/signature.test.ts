@@ -12,7 +12,7 @@ import {
   verifySignature,
 } from './signature.js';
 
-const VECTORS = new URL('../../../../shared/vectors/', import.meta.url);
+const VECTORS = new URL('../../../test-vectors/', import.meta.url);
 const text = (path: string): string => readFileSync(new URL(path, VECTORS), 'utf8');
 const json = <T>(path: string): T => JSON.parse(text(path)) as T;
 
