@@ -51,10 +51,7 @@ interface HkdfCase {
   readonly result: string;
 }
 const hkdf = JSON.parse(
-  readFileSync(
-    new URL('../../../test-vectors/wycheproof/hkdf_sha256_test.json', import.meta.url),
-    'utf8',
-  ),
+  readFileSync(new URL('../../../test-vectors/wycheproof/hkdf_sha256_test.json', import.meta.url), 'utf8'),
 ) as {
   testGroups: ReadonlyArray<{ tests: readonly HkdfCase[] }>;
 };
