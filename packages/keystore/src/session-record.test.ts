@@ -20,6 +20,14 @@ describe('serializeRecord / parseRecord', () => {
     ['an endpoint that is not http(s)', { ...record, endpoint: 'file:///etc/passwd' }],
     ['an expiry before creation', { ...record, expiresAt: 500 }],
     ['an unknown field', { ...record, extra: true }],
+    ['an unknown target field', { ...record, target: { ...record.target, zone: 'eu' } }],
+    ['a kind with a dash', { ...record, target: { ...record.target, kind: 'Agent-Runtime' } }],
+    ['a fractional timestamp', { ...record, createdAt: 1.5 }],
+    ['a negative timestamp', { ...record, createdAt: -1 }],
+    ['an endpoint that does not parse', { ...record, endpoint: 'http://[::1' }],
+    ['an endpoint over 2048 characters', { ...record, endpoint: `http://a/${'x'.repeat(2048)}` }],
+    ['an auth mode with spaces', { ...record, authMode: 'session token' }],
+    ['an array as the target', { ...record, target: ['team-a', 'agent-1', 'AgentRuntime'] }],
   ])('refuses to write %s (TypeError)', (_, bad) => {
     expect(() => serializeRecord(bad as SessionRecord)).toThrow(TypeError);
   });

@@ -1,5 +1,4 @@
 import { InternalError } from '@latchkey/errors';
-import { z } from 'zod';
 
 /** The target a session is bound to. */
 export interface SessionTarget {
@@ -28,28 +27,52 @@ export interface SessionRecord {
 }
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const epochMs = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+const AUTH_MODE = /^[a-z0-9._-]{1,64}$/;
+const RECORD_KEYS = ['target', 'endpoint', 'authMode', 'createdAt', 'expiresAt'] as const;
+const TARGET_KEYS = ['namespace', 'name', 'kind'] as const;
 
-const recordSchema = z
-  .strictObject({
-    target: z.strictObject({
-      namespace: z.string().regex(DNS_LABEL),
-      name: z.string().regex(DNS_LABEL),
-      kind: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,62}$/),
-    }),
-    endpoint: z
-      .string()
-      .max(2048)
-      .refine((value) => {
-        if (!URL.canParse(value)) return false;
-        const { protocol } = new URL(value);
-        return protocol === 'http:' || protocol === 'https:';
-      }),
-    authMode: z.string().regex(/^[a-z0-9._-]{1,64}$/),
-    createdAt: epochMs,
-    expiresAt: epochMs,
-  })
-  .refine((record) => record.expiresAt >= record.createdAt);
+/** A plain object whose own keys are exactly `keys` (no more, no fewer). */
+function hasExactKeys(value: unknown, keys: readonly string[]): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const own = Object.keys(value);
+  return own.length === keys.length && keys.every((key) => Object.hasOwn(value, key));
+}
+
+function isEpochMs(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isEndpoint(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2048) return false;
+  if (!value.startsWith('http://') && !value.startsWith('https://')) return false;
+  return URL.canParse(value);
+}
+
+/**
+ * The record's rules, written out rather than through a schema library: this runs on every put and
+ * every uncached read, where a schema library cost more than the encryption.
+ */
+function isSessionRecord(value: unknown): value is SessionRecord {
+  if (!hasExactKeys(value, RECORD_KEYS)) return false;
+  const { target, endpoint, authMode, createdAt, expiresAt } = value;
+  if (!hasExactKeys(target, TARGET_KEYS)) return false;
+  const { namespace, name, kind } = target;
+  return (
+    typeof namespace === 'string' &&
+    DNS_LABEL.test(namespace) &&
+    typeof name === 'string' &&
+    DNS_LABEL.test(name) &&
+    typeof kind === 'string' &&
+    KIND.test(kind) &&
+    isEndpoint(endpoint) &&
+    typeof authMode === 'string' &&
+    AUTH_MODE.test(authMode) &&
+    isEpochMs(createdAt) &&
+    isEpochMs(expiresAt) &&
+    expiresAt >= createdAt
+  );
+}
 
 /**
  * Validates a record before it is written and serialises it (fields in a fixed order).
@@ -61,9 +84,8 @@ const recordSchema = z
  * ```
  */
 export function serializeRecord(record: SessionRecord): string {
-  const parsed = recordSchema.safeParse(record);
-  if (!parsed.success) throw new TypeError('invalid session record');
-  const { target, endpoint, authMode, createdAt, expiresAt } = parsed.data;
+  if (!isSessionRecord(record)) throw new TypeError('invalid session record');
+  const { target, endpoint, authMode, createdAt, expiresAt } = record;
   return JSON.stringify({
     target: { namespace: target.namespace, name: target.name, kind: target.kind },
     endpoint,
@@ -89,8 +111,7 @@ export function parseRecord(text: string): SessionRecord {
   } catch (error) {
     throw new InternalError({ cause: error });
   }
-  const parsed = recordSchema.safeParse(value);
-  if (!parsed.success)
+  if (!isSessionRecord(value))
     throw new InternalError({ cause: new Error('stored session record fails its schema') });
-  return Object.freeze({ ...parsed.data, target: Object.freeze({ ...parsed.data.target }) });
+  return Object.freeze({ ...value, target: Object.freeze({ ...value.target }) });
 }
