@@ -22,6 +22,19 @@ export function json(status: number, body: unknown, headers?: Readonly<Record<st
 }
 
 /**
+ * 404 for a path no route serves. Not a `LatchkeyError`: no primitive refused anything, there is simply
+ * nothing here, so the body keeps the one error shape with a code of the servers' own.
+ *
+ * @example
+ * ```ts
+ * if (route === undefined) return notFound();
+ * ```
+ */
+export function notFound(): Response {
+  return json(404, { code: 'NOT_FOUND', message: 'not found' });
+}
+
+/**
  * The one error-to-response function of every reference server, on `@latchkey/http`: a
  * `LatchkeyError` answers with its status and `{ code, message }` (with `Retry-After` on 429 and 503);
  * anything else is logged and answered with a generic 500 `INTERNAL`, so no stack, cause or reason ever

@@ -4,7 +4,7 @@ import { authenticate, readJson } from '@latchkey/http';
 import type { Lease, Registry } from '@latchkey/registry';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type App, json, toResponse } from '../respond.js';
+import { type App, json, notFound, toResponse } from '../respond.js';
 import type { ConsoleIdentity, ConsoleTokens } from './console-tokens.js';
 import type { Denylist } from './denylist.js';
 import { GITOPS_ROUTES } from './gitops.js';
@@ -53,8 +53,6 @@ function cookie(token: string, maxAgeSeconds: number): string {
   // No `Secure`: the reference console serves plain HTTP on loopback. Behind TLS, add it.
   return `${AUTH_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
 }
-
-const notFound = (): Response => json(404, { code: 'NOT_FOUND', message: 'not found' });
 
 /**
  * The console: development login, logout that revokes the token and ends the user's streams, two

@@ -12,7 +12,7 @@ import {
 } from '@latchkey/tokens';
 import type { Logger } from '../log.js';
 import { nodeBodyResponse } from '../node-body.js';
-import { type App, json, toResponse } from '../respond.js';
+import { type App, json, notFound, toResponse } from '../respond.js';
 import type { SandboxLauncher } from './sandboxes.js';
 
 /**
@@ -48,8 +48,6 @@ export interface RouterDeps {
   /** Keep-alive agent for the connections to sandboxes; the caller destroys it at shutdown. */
   readonly agent?: Agent;
 }
-
-const notFound = (): Response => json(404, { code: 'NOT_FOUND', message: 'not found' });
 
 // Resource kinds as the keystore records them: a letter, then letters and digits (`AgentRuntime`).
 const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;

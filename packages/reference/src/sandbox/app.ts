@@ -8,7 +8,7 @@ import {
 import { parseBearer, type RateLimiter, readJson } from '@latchkey/http';
 import type { BootstrapVerifier, SessionKeyHolder } from '@latchkey/tokens';
 import type { Logger } from '../log.js';
-import { type App, json, toResponse } from '../respond.js';
+import { type App, json, notFound, toResponse } from '../respond.js';
 
 /** What the sandbox app is made of. */
 export interface SandboxDeps {
@@ -20,8 +20,6 @@ export interface SandboxDeps {
   readonly initLimiter: RateLimiter;
   readonly log: Logger;
 }
-
-const notFound = (): Response => json(404, { code: 'NOT_FOUND', message: 'not found' });
 
 function bearer(request: Request): string | undefined {
   const header = request.headers.get('authorization');
