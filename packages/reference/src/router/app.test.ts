@@ -148,6 +148,19 @@ describe('createRouterApp', () => {
     await expectError(await app(new Request(invoke('team-a/Agent-Runtime/agent'))), 400, 'INVALID_TARGET');
   });
 
+  it('answers 400 INVALID_TARGET for a kind outside the allow-list, and creates nothing', async () => {
+    const before = sandboxes.size;
+    await expectError(await app(new Request(invoke('team-a/Deployment/agent-1'))), 400, 'INVALID_TARGET');
+    await expectError(await app(new Request(invoke('team-a/agentruntime/agent-1'))), 400, 'INVALID_TARGET');
+    expect(sandboxes.size).toBe(before);
+  });
+
+  it('serves CodeInterpreter, the other default kind', async () => {
+    const response = await app(new Request(invoke('team-a/CodeInterpreter/agent-1')));
+    expect(response.status).toBe(200);
+    expect(response.headers.get(SESSION_HEADER)).toBeTruthy();
+  });
+
   it('answers 413 PAYLOAD_TOO_LARGE past 64 KiB and creates nothing', async () => {
     const before = sandboxes.size;
     const response = await app(

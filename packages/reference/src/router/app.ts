@@ -43,14 +43,13 @@ export interface RouterDeps {
   readonly log: Logger;
   /** Session lifetime in seconds; default 3600. */
   readonly sessionTtlSeconds?: number;
+  /** Target kinds the router serves; default the target package's allow-list. */
+  readonly kinds?: readonly string[];
   /** Clock in epoch milliseconds; default `Date.now`. */
   readonly now?: () => number;
   /** Keep-alive agent for the connections to sandboxes; the caller destroys it at shutdown. */
   readonly agent?: Agent;
 }
-
-// Resource kinds as the keystore records them: a letter, then letters and digits (`AgentRuntime`).
-const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and those the forward recomputes never cross the router.
 const DROPPED_RESPONSE_HEADERS = new Set([
@@ -65,7 +64,10 @@ const DROPPED_RESPONSE_HEADERS = new Set([
 ]);
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept'] as const;
 
-function parseRoute(segments: readonly string[]): { target: Target; rest: string } | undefined {
+function parseRoute(
+  segments: readonly string[],
+  kinds: readonly string[] | undefined,
+): { target: Target; rest: string } | undefined {
   // /v1/namespaces/{namespace}/{kind}/{name}/invoke/{path...}
   if (
     segments.length < 8 ||
@@ -78,10 +80,9 @@ function parseRoute(segments: readonly string[]): { target: Target; rest: string
   const [namespace, kind, name] = [segments[3], segments[4], segments[5]];
   const rest = segments.slice(7).join('/');
   if (rest === '') return undefined;
-  // Any kind shaped like a resource kind is accepted (the router does not know the workload types);
-  // parseTarget still validates namespace and name as DNS-1123 labels and the kind against this list.
-  const kinds = typeof kind === 'string' && KIND.test(kind) ? [kind] : ['AgentRuntime'];
-  return { target: parseTarget({ namespace, kind, name }, { kinds }), rest };
+  // Namespace and name must be DNS-1123 labels; the kind must be on the allow-list (the target
+  // package's default, `AgentRuntime` and `CodeInterpreter`, unless the router is given its own).
+  return { target: parseTarget({ namespace, kind, name }, kinds === undefined ? {} : { kinds }), rest };
 }
 
 /**
@@ -273,7 +274,7 @@ export function createRouterApp(deps: RouterDeps): App {
       }
       if (segments[1] !== 'v1' || segments[2] !== 'namespaces') return notFound();
       if (request.method !== 'GET' && request.method !== 'POST') return notFound();
-      const route = parseRoute(segments);
+      const route = parseRoute(segments, deps.kinds);
       if (route === undefined) return notFound();
       return await invoke(request, url, route.target, route.rest);
     } catch (error) {
