@@ -16,7 +16,12 @@ import {
   without,
 } from '../test/helpers.js';
 import { createMemoryReplayGuard } from './replay-guard.js';
-import { createSessionTokenSigner, createSessionTokenVerifier } from './session-token.js';
+import {
+  createSessionTokenSigner,
+  createSessionTokenVerifier,
+  type SessionTokenVerifier,
+  type SessionTokenVerifierOptions,
+} from './session-token.js';
 
 const verifier = createSessionTokenVerifier({
   publicKey: ec.publicKey,
@@ -25,6 +30,15 @@ const verifier = createSessionTokenVerifier({
   sessionId: SESSION_ID,
   now,
 });
+/** A verifier for the fixture key, issuer and audience, with the options a test is about. */
+const verifierWith = (options: Partial<SessionTokenVerifierOptions>): SessionTokenVerifier =>
+  createSessionTokenVerifier({
+    publicKey: ec.publicKey,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    now,
+    ...options,
+  });
 const signer = createSessionTokenSigner({
   privateKey: ec.privateKey,
   issuer: ISSUER,
@@ -260,13 +274,7 @@ describe('createSessionTokenVerifier', () => {
   });
 
   it('with a replay guard, requires a jti and accepts it once', async () => {
-    const guarded = createSessionTokenVerifier({
-      publicKey: ec.publicKey,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now,
-      replayGuard: createMemoryReplayGuard({ max: 10, now }),
-    });
+    const guarded = verifierWith({ replayGuard: createMemoryReplayGuard({ max: 10, now }) });
     await refused(
       forge(SESSION_HEADER, without(sessionClaims(), 'jti'), ec.privateKey),
       'missing-claim',
@@ -278,13 +286,7 @@ describe('createSessionTokenVerifier', () => {
   });
 
   it('keys replay on the jti, so a re-encoded signature (s → n − s) is still a replay', async () => {
-    const guarded = createSessionTokenVerifier({
-      publicKey: ec.publicKey,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now,
-      replayGuard: createMemoryReplayGuard({ max: 10, now }),
-    });
+    const guarded = verifierWith({ replayGuard: createMemoryReplayGuard({ max: 10, now }) });
     const token = await signer.sign();
     const [h, p, s] = token.split('.') as [string, string, string];
     const signature = Buffer.from(s, 'base64url');
@@ -301,24 +303,12 @@ describe('createSessionTokenVerifier', () => {
   });
 
   it('passes a replay guard failure through, never accepting', async () => {
-    const guarded = createSessionTokenVerifier({
-      publicKey: ec.publicKey,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now,
-      replayGuard: { claim: () => Promise.reject(new Error('boom')) },
-    });
+    const guarded = verifierWith({ replayGuard: { claim: () => Promise.reject(new Error('boom')) } });
     await expect(guarded.verify(await signer.sign())).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       status: 503,
     });
-    const full = createSessionTokenVerifier({
-      publicKey: ec.publicKey,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now,
-      replayGuard: createMemoryReplayGuard({ max: 1, now }),
-    });
+    const full = verifierWith({ replayGuard: createMemoryReplayGuard({ max: 1, now }) });
     await full.verify(await signer.sign());
     await expect(full.verify(await signer.sign())).rejects.toMatchObject({
       code: 'CAPACITY_EXHAUSTED',
@@ -329,14 +319,7 @@ describe('createSessionTokenVerifier', () => {
 
   it('serves repeated tokens from its cache until exp, and only the exact token', async () => {
     let clock = NOW_MS;
-    const cached = createSessionTokenVerifier({
-      publicKey: ec.publicKey,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now: () => clock,
-      cache: { max: 4 },
-      clockToleranceSeconds: 0,
-    });
+    const cached = verifierWith({ now: () => clock, cache: { max: 4 }, clockToleranceSeconds: 0 });
     const token = forge(SESSION_HEADER, sessionClaims({ exp: NOW + 10 }), ec.privateKey);
     const first = await cached.verify(token);
     expect(await cached.verify(token)).toBe(first);
@@ -346,11 +329,7 @@ describe('createSessionTokenVerifier', () => {
   });
 
   it('runs the replay guard on cache hits', async () => {
-    const cached = createSessionTokenVerifier({
-      publicKey: ec.publicKey,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      now,
+    const cached = verifierWith({
       cache: { max: 4 },
       replayGuard: createMemoryReplayGuard({ max: 10, now }),
     });
