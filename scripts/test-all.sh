@@ -24,7 +24,19 @@ step "build"
 pnpm build
 
 step "tests (unit, property, type, integration)"
-pnpm test
+# A whole run takes about 3 minutes here. The watchdog turns a hang into exit 124 with a diagnosis
+# (each Node process's stack and open handles, the process tree) long before CI's own limit, and
+# verbose output lists each test as it ends, so the last lines before a hang say where it was.
+# A hang, and only a hang, is run once more: a failing test fails the run at once.
+run_tests() { node scripts/watchdog.mjs 720 pnpm test --reporter=verbose; }
+status=0
+run_tests || status=$?
+if [ "$status" -eq 124 ]; then
+  step "the test run hung (diagnosis above): running it once more"
+  run_tests
+elif [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
 
 step "package checks (publint, attw, standalone installs)"
 pnpm check:packages

@@ -11,4 +11,4 @@ if [ ! -x "$node24" ]; then
   npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund node@24 >/dev/null
 fi
 echo "node24: $("$node24" --version)"
-"$node24" node_modules/vitest/vitest.mjs run --project '*:unit' --project '*:prop'
+node scripts/watchdog.mjs 900 "$node24" node_modules/vitest/vitest.mjs run --project '*:unit' --project '*:prop'

@@ -99,14 +99,20 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
       ),
     );
     exited.catch(() => {}); // observed below; never an unhandled rejection after a clean start
-    await Promise.race([
-      exited,
-      waitUntil(
-        `${options.flavor} on port ${port}`,
-        async () => (await sendCommand(port, ['PING'])).startsWith('+PONG'),
-        10_000,
-      ),
-    ]);
+    try {
+      await Promise.race([
+        exited,
+        waitUntil(
+          `${options.flavor} on port ${port}`,
+          async () => (await sendCommand(port, ['PING'])).startsWith('+PONG'),
+          10_000,
+        ),
+      ]);
+    } catch (error) {
+      // A server that never answered must not outlive the attempt (the next one takes a new port).
+      await stopProcess(started, 'SIGKILL');
+      throw error;
+    }
     return started;
   };
 
