@@ -26,9 +26,15 @@ export { type Listening, listen } from './listen.js';
 export { createLogger, type LogFields, type Logger, type LogSink, silentLogger } from './log.js';
 export { type Built, type MainIo, main, processIo, type ServerName } from './main.js';
 export { type App, json, toResponse } from './respond.js';
-export { createRouterApp, type RouterDeps, SESSION_HEADER } from './router/app.js';
+export { createRouterApp, type RouterApp, type RouterDeps, SESSION_HEADER } from './router/app.js';
 export { inProcessSandboxes, type SandboxLauncher } from './router/sandboxes.js';
-export { buildRouter } from './router/server.js';
+export { buildRouter, type RouterOptions } from './router/server.js';
+export {
+  createSessionSweeper,
+  type SessionSweeper,
+  type SessionSweeperOptions,
+  type SweepReport,
+} from './router/sweep.js';
 export { createSandboxApp, type SandboxDeps } from './sandbox/app.js';
 export {
   buildSandbox,

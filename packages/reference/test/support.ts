@@ -139,6 +139,17 @@ export async function readUntil(
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Whether the sandbox at `endpoint` still answers (a stopped one refuses the connection). */
+export async function reachable(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint}/healthz`);
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
 /** The package directory (`packages/reference`). */
 export const PACKAGE_ROOT: string = packageRoot;
 

@@ -32,6 +32,16 @@ export interface RevocationBus {
   publish(revocation: Revocation): Promise<void>;
   /** The stored watermark of `userId`, or `undefined` when the user has none. */
   watermark(userId: string): Promise<number | undefined>;
-  /** Delivers every published revocation to `listener`. Resolves once the subscription is live. */
-  subscribe(listener: (revocation: Revocation) => void): Promise<RevocationSubscription>;
+  /**
+   * Delivers every published revocation to `listener`. Resolves once the subscription is live.
+   *
+   * Pub/sub is at-most-once: a revocation published while the subscription is down never reaches
+   * `listener`. A bus that can tell calls `onResumed` each time the subscription is live again after its
+   * connection was lost, so the registry re-reads the stored watermarks of its users (see
+   * `reconcileIntervalMs` for losses nobody can see). Optional for a bus to honour.
+   */
+  subscribe(
+    listener: (revocation: Revocation) => void,
+    onResumed?: () => void,
+  ): Promise<RevocationSubscription>;
 }

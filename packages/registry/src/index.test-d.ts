@@ -8,6 +8,7 @@ test('the public API has the documented shapes', () => {
   expectTypeOf(registry.registerAsync('u', { kind: 'events', issuedAt: 1 })).toEqualTypeOf<Promise<Lease>>();
   expectTypeOf(registry.cancelUser('u')).toEqualTypeOf<number>();
   expectTypeOf(registry.revokeUser('u', 'token-revoked')).toEqualTypeOf<Promise<number>>();
+  expectTypeOf(registry.reconcile()).toEqualTypeOf<Promise<number>>();
   expectTypeOf<Lease['signal']>().toEqualTypeOf<AbortSignal>();
   // @ts-expect-error a cancel reason is one of SessionRevokedError's reasons
   registry.cancelUser('u', 'bored');

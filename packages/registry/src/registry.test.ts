@@ -1,5 +1,5 @@
 import { SessionRevokedError } from '@latchkey/errors';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Revocation, RevocationBus } from './bus.js';
 import { createRegistry, type Registry } from './registry.js';
 
@@ -18,29 +18,48 @@ function registryAt(
   return createRegistry({ watermarkTtlMs: TTL, now: t.now, ...extra });
 }
 
-/** An in-process bus: what one instance publishes, every subscriber receives; the store is a Map. */
-function memoryBus(): RevocationBus & { stored: Map<string, number>; fail: boolean } {
+/**
+ * An in-process bus: what one instance publishes, every subscriber receives; the store is a Map.
+ * `lose` drops deliveries (a subscriber that was down), `resume()` plays the bus telling its
+ * subscribers that the subscription is live again, `reads` counts store reads.
+ */
+function memoryBus(): RevocationBus & {
+  stored: Map<string, number>;
+  fail: boolean;
+  lose: boolean;
+  reads: number;
+  resume(): void;
+} {
   const listeners = new Set<(revocation: Revocation) => void>();
+  const resumers = new Set<() => void>();
   const stored = new Map<string, number>();
   const bus = {
     stored,
     fail: false,
+    lose: false,
+    reads: 0,
     async publish(revocation: Revocation) {
       if (bus.fail) throw new Error('ECONNREFUSED');
       stored.set(revocation.userId, Math.max(stored.get(revocation.userId) ?? 0, revocation.at));
-      for (const listener of listeners) listener(revocation);
+      if (!bus.lose) for (const listener of listeners) listener(revocation);
     },
     async watermark(userId: string) {
+      bus.reads++;
       if (bus.fail) throw new Error('ECONNREFUSED');
       return stored.get(userId);
     },
-    async subscribe(listener: (revocation: Revocation) => void) {
+    async subscribe(listener: (revocation: Revocation) => void, onResumed?: () => void) {
       listeners.add(listener);
+      if (onResumed !== undefined) resumers.add(onResumed);
       return {
         async unsubscribe() {
           listeners.delete(listener);
+          if (onResumed !== undefined) resumers.delete(onResumed);
         },
       };
+    },
+    resume() {
+      for (const resumer of resumers) resumer();
     },
   };
   return bus;
@@ -51,6 +70,9 @@ describe('createRegistry', () => {
     expect(() => createRegistry({ watermarkTtlMs: 0 })).toThrow(TypeError);
     expect(() => createRegistry({ watermarkTtlMs: TTL, maxLeasesPerUser: 0 })).toThrow(TypeError);
     expect(() => createRegistry({ watermarkTtlMs: TTL, maxWatermarks: 1.5 })).toThrow(TypeError);
+    for (const reconcileIntervalMs of [-1, 0.5, Number.NaN, 2 ** 31]) {
+      expect(() => createRegistry({ watermarkTtlMs: TTL, reconcileIntervalMs })).toThrow(TypeError);
+    }
   });
 });
 
@@ -294,6 +316,205 @@ describe('registry with a bus', () => {
     await b.close();
     await b.close();
     await a.revokeUser('alice');
+    expect(lease.signal.aborted).toBe(false);
+  });
+});
+
+describe('reconcile (catching up on lost revocation messages)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** B logs `userId` out at `at` while A's deliveries are lost: the watermark is stored, A never hears. */
+  async function missedLogout(bus: ReturnType<typeof memoryBus>, userId: string, at: number): Promise<void> {
+    const b = createRegistry({ watermarkTtlMs: TTL, bus, now: () => at, reconcileIntervalMs: 0 });
+    await b.ready;
+    bus.lose = true;
+    await b.revokeUser(userId);
+    bus.lose = false;
+    await b.close();
+  }
+
+  it('cancels exactly the leases issued at or before the stored watermark, and no other user’s', async () => {
+    const bus = memoryBus();
+    const t = clock();
+    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: t.now, reconcileIntervalMs: 0 });
+    await a.ready;
+    const before = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 - 1 });
+    const atTheMark = await a.registerAsync('alice', { kind: 'exec', issuedAt: T0 + 50 });
+    const after = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 + 51 });
+    const bob = await a.registerAsync('bob', { kind: 'events', issuedAt: T0 - 1 });
+    void before.signal; // one signal exists before the cancel, the others are created after it
+    await missedLogout(bus, 'alice', T0 + 50);
+    expect(before.signal.aborted).toBe(false);
+
+    expect(await a.reconcile()).toBe(2);
+    for (const lease of [before, atTheMark]) {
+      expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', status: 401, reason: 'logout' });
+    }
+    expect(after.signal.aborted).toBe(false);
+    expect(bob.signal.aborted).toBe(false);
+    expect(a.count('alice')).toBe(1);
+    expect(a.count('bob')).toBe(1);
+    // The watermark is recorded locally too: an old credential is refused without asking the store.
+    bus.fail = true;
+    await expect(a.registerAsync('alice', { kind: 'events', issuedAt: T0 + 50 })).rejects.toMatchObject({
+      code: 'SESSION_REVOKED',
+      reason: 'issued-before-revocation',
+    });
+    expect(await a.reconcile().catch(() => 'store down')).toBe('store down');
+    bus.fail = false;
+    expect(await a.reconcile()).toBe(0);
+    expect(after.signal.aborted).toBe(false);
+  });
+
+  it('removes a user whose leases all ended, and an abort listener that registers again is kept', async () => {
+    const bus = memoryBus();
+    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
+    await a.ready;
+    const old = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
+    let reopened: Promise<unknown> | undefined;
+    old.signal.addEventListener('abort', () => {
+      reopened = a.registerAsync('alice', { kind: 'events', issuedAt: T0 + 60 });
+    });
+    await missedLogout(bus, 'alice', T0 + 50);
+    expect(await a.reconcile()).toBe(1);
+    await expect(reopened).resolves.toMatchObject({ userId: 'alice' });
+    expect(a.count('alice')).toBe(1);
+    expect(a.users).toBe(1);
+  });
+
+  it('runs when the bus says the subscription resumed after a gap', async () => {
+    const bus = memoryBus();
+    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
+    await a.ready;
+    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
+    await missedLogout(bus, 'alice', T0 + 50);
+    bus.resume();
+    await vi.waitFor(() => expect(lease.signal.aborted).toBe(true));
+    expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
+  });
+
+  it('a failed watermark read cancels nothing, reaches onError, and the next trigger tries again', async () => {
+    const bus = memoryBus();
+    const onError = vi.fn();
+    const a = createRegistry({
+      watermarkTtlMs: TTL,
+      bus,
+      now: () => T0 + 100,
+      onError,
+      reconcileIntervalMs: 0,
+    });
+    await a.ready;
+    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
+    await missedLogout(bus, 'alice', T0 + 50);
+    bus.fail = true;
+    await expect(a.reconcile()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', status: 503 });
+    bus.resume();
+    await vi.waitFor(() =>
+      expect(onError).toHaveBeenCalledWith(
+        expect.objectContaining({ code: 'STORE_UNAVAILABLE', status: 503 }),
+      ),
+    );
+    expect(lease.signal.aborted).toBe(false);
+    expect(a.count('alice')).toBe(1);
+    bus.fail = false;
+    bus.resume();
+    await vi.waitFor(() => expect(lease.signal.aborted).toBe(true));
+  });
+
+  it('reads at most 64 watermarks at a time, and starts no new read after one failed', async () => {
+    const bus = memoryBus();
+    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
+    await a.ready;
+    for (let i = 0; i < 200; i++) await a.registerAsync(`user${i}`, { kind: 'events', issuedAt: T0 });
+    let inFlight = 0;
+    let peak = 0;
+    bus.reads = 0;
+    bus.watermark = async () => {
+      bus.reads++;
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight--;
+      if (bus.fail) throw new Error('ECONNREFUSED');
+      return undefined;
+    };
+    expect(await a.reconcile()).toBe(0);
+    expect(bus.reads).toBe(200);
+    expect(peak).toBe(64);
+    bus.reads = 0;
+    bus.fail = true;
+    await expect(a.reconcile()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(bus.reads).toBe(64);
+    expect(a.count()).toBe(200);
+  });
+
+  it('runs every reconcileIntervalMs, and close() stops the timer', async () => {
+    vi.useFakeTimers();
+    const bus = memoryBus();
+    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 1_000 });
+    await a.ready;
+    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
+    await missedLogout(bus, 'alice', T0 + 50);
+    bus.reads = 0;
+    await vi.advanceTimersByTimeAsync(999);
+    expect(lease.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
+    expect(bus.reads).toBe(1);
+    // Nobody left to check: a tick reads nothing.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(bus.reads).toBe(1);
+    await a.registerAsync('bob', { kind: 'events', issuedAt: T0 + 100 });
+    bus.reads = 0;
+    await a.close();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(bus.reads).toBe(0);
+  });
+
+  it('defaults to every 30 s with a bus, and sets no timer without one or with 0', async () => {
+    vi.useFakeTimers();
+    const bus = memoryBus();
+    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100 });
+    await a.ready;
+    await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
+    bus.reads = 0;
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(bus.reads).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(bus.reads).toBe(1);
+    await a.close();
+    expect(vi.getTimerCount()).toBe(0);
+
+    const local = createRegistry({ watermarkTtlMs: TTL, reconcileIntervalMs: 1_000 });
+    local.register('alice', { kind: 'events', issuedAt: T0 });
+    expect(await local.reconcile()).toBe(0);
+    const off = createRegistry({ watermarkTtlMs: TTL, bus, reconcileIntervalMs: 0 });
+    await off.ready;
+    expect(vi.getTimerCount()).toBe(0);
+    await off.close();
+  });
+
+  it('after close(), a resumed subscription triggers nothing', async () => {
+    const bus = memoryBus();
+    // Keep the callback past unsubscribe: a real bus may still fire one already under way.
+    let onResumed: (() => void) | undefined;
+    const subscribe = bus.subscribe;
+    bus.subscribe = (listener, resumed) => {
+      onResumed = resumed;
+      return subscribe(listener, resumed);
+    };
+    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
+    await a.ready;
+    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
+    await missedLogout(bus, 'alice', T0 + 50);
+    await a.close();
+    bus.reads = 0;
+    expect(onResumed).toBeTypeOf('function');
+    onResumed?.();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(bus.reads).toBe(0);
     expect(lease.signal.aborted).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import {
   TooManySessionsError,
 } from '@latchkey/errors';
 import type { Revocation, RevocationBus, RevocationSubscription } from './bus.js';
-import { createWatermarkTable, type WatermarkTable } from './watermarks.js';
+import { createWatermarkTable, issuedAtOrBefore, type WatermarkTable } from './watermarks.js';
 
 /** Why leases were cancelled; carried by the `SessionRevokedError` each signal aborts with. */
 export type CancelReason = SessionRevokedError['reason'];
@@ -63,8 +63,15 @@ export interface RegistryOptions {
   /** Cross-instance fan-out. With a bus, leases are opened with `registerAsync`. */
   readonly bus?: RevocationBus;
   /**
-   * Called with failures that have no caller to reject: a background fan-out of `cancelUser`, or a
-   * subscription that could not start. Default: a process warning (never silent).
+   * With a bus: how often, in milliseconds, every user with a live lease here is checked against the
+   * stored watermark (see {@link Registry.reconcile}), because a revocation message can be lost without
+   * the subscription visibly dropping. Default 30,000; `0` disables. Ignored without a bus.
+   */
+  readonly reconcileIntervalMs?: number;
+  /**
+   * Called with failures that have no caller to reject: a background fan-out of `cancelUser`, a
+   * subscription that could not start, or a background reconcile whose store read failed. Default: a
+   * process warning (never silent).
    */
   readonly onError?: (error: unknown) => void;
 }
@@ -100,16 +107,31 @@ export interface Registry {
   revokeUser(userId: string, reason?: CancelReason): Promise<number>;
   /** Live leases of `userId`, or of every user without one. */
   count(userId?: string): number;
+  /**
+   * Re-reads the stored watermark of every user with a live lease here (at most 64 reads at a time) and
+   * cancels, as a remote logout would, each lease whose credential was issued at or before it: the
+   * catch-up for revocation messages this instance missed. Resolves with how many it cancelled (0
+   * without a bus). When a read fails it stops starting new reads and rejects with `STORE_UNAVAILABLE`;
+   * leases whose user could not be checked stay live (a store blip is not a logout).
+   * The registry runs it by itself every `reconcileIntervalMs` and when the bus resumes after a gap.
+   */
+  reconcile(): Promise<number>;
   /** Users with at least one live lease. */
   readonly users: number;
   /** Resolves once the bus subscription is live (at once without a bus); rejects if it failed. */
   readonly ready: Promise<void>;
-  /** Stops listening to the bus. Leases stay as they are. Idempotent. */
+  /** Stops listening to the bus and stops the reconcile timer. Leases stay as they are. Idempotent. */
   close(): Promise<void>;
 }
 
 const DEFAULT_MAX_LEASES_PER_USER = 32;
 const DEFAULT_MAX_WATERMARKS = 100_000;
+// Bounds how long a missed logout can leave a stream running, at one GET per user with live leases per
+// interval per instance (10,000 such users: ~330 GET/s, pipelined 64 at a time).
+const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
+const RECONCILE_CONCURRENCY = 64;
+// setInterval's ceiling: a longer delay is silently turned into 1 ms.
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The lease object itself. The AbortController is created only when `signal` is first read: a lease
@@ -120,6 +142,8 @@ class LiveLease implements Lease {
   readonly id: number;
   readonly userId: string;
   readonly kind: string;
+  /** When the lease's credential was issued; reconcile compares it with the stored watermark. */
+  readonly issuedAt: number;
   /** The user's lease set while the lease is live; `undefined` once released or cancelled. */
   holder: Set<LiveLease> | undefined;
   /** The controller once `signal` was read, or the cancel reason while it was not. */
@@ -130,12 +154,14 @@ class LiveLease implements Lease {
     id: number,
     userId: string,
     kind: string,
+    issuedAt: number,
     holder: Set<LiveLease>,
     users: Map<string, Set<LiveLease>>,
   ) {
     this.id = id;
     this.userId = userId;
     this.kind = kind;
+    this.issuedAt = issuedAt;
     this.holder = holder;
     this.#users = users;
   }
@@ -194,6 +220,14 @@ function asStoreError(error: unknown): LatchkeyError {
   return new StoreUnavailableError('connection', { cause: error });
 }
 
+function intervalMs(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_RECONCILE_INTERVAL_MS;
+  if (!Number.isSafeInteger(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new TypeError(`reconcileIntervalMs must be an integer from 0 to ${MAX_TIMER_MS}`);
+  }
+  return value;
+}
+
 function defaultOnError(error: unknown): void {
   const code = LatchkeyError.is(error) ? `${error.code} (${String(error.reason)})` : 'unexpected error';
   process.emitWarning(`@latchkey/registry: revocation bus failed: ${code}`, { code: 'LATCHKEY_REGISTRY' });
@@ -216,6 +250,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   const now = options.now ?? Date.now;
   const bus = options.bus;
   const onError = options.onError ?? defaultOnError;
+  const reconcileEvery = intervalMs(options.reconcileIntervalMs);
   const origin = randomUUID();
 
   const users = new Map<string, Set<LiveLease>>();
@@ -232,7 +267,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     } else if (set.size >= cap) {
       throw new TooManySessionsError();
     }
-    const lease = new LiveLease(nextId++, userId, credential.kind, set, users);
+    const lease = new LiveLease(nextId++, userId, credential.kind, credential.issuedAt, set, users);
     set.add(lease);
     return lease;
   };
@@ -254,6 +289,76 @@ export function createRegistry(options: RegistryOptions): Registry {
     return cancelled;
   };
 
+  // A stored watermark this instance may have missed the message for: the same record-then-abort order
+  // as cancelLocal, but only leases issued at or before it end; a lease from a later login stays.
+  const cancelUpTo = (userId: string, at: number): number => {
+    // Only when it is news: re-recording a known watermark on every pass would keep refreshing its LRU
+    // slot and TTL, and push other watermarks toward the floor of a full table.
+    const known = watermarks.get(userId);
+    if (known === undefined || known < at) watermarks.record(userId, at);
+    const set = users.get(userId);
+    if (set === undefined) return 0;
+    const victims: LiveLease[] = [];
+    for (const lease of set) if (issuedAtOrBefore(lease.issuedAt, at)) victims.push(lease);
+    if (victims.length === 0) return 0;
+    // Out of the set before any abort: listeners may release or register leases of this user.
+    for (const lease of victims) set.delete(lease);
+    if (set.size === 0 && users.get(userId) === set) users.delete(userId);
+    const error = new SessionRevokedError('logout');
+    for (const lease of victims) lease.cancel(error);
+    return victims.length;
+  };
+
+  const reconcile = async (): Promise<number> => {
+    if (bus === undefined) return 0;
+    const pending = [...users.keys()];
+    let next = 0;
+    let cancelled = 0;
+    let failure: LatchkeyError | undefined;
+    // A fixed pool of readers, never one read per user at once. After a failure no new read starts: with
+    // the store down every read would wait for its timeout; the next trigger tries them all again.
+    const reader = async (): Promise<void> => {
+      for (let userId = pending[next++]; userId !== undefined; userId = pending[next++]) {
+        if (failure !== undefined) return;
+        if (!users.has(userId)) continue;
+        let stored: number | undefined;
+        try {
+          stored = await bus.watermark(userId);
+        } catch (error) {
+          failure ??= asStoreError(error);
+          return;
+        }
+        if (stored !== undefined) cancelled += cancelUpTo(userId, stored);
+      }
+    };
+    const readers = Math.min(RECONCILE_CONCURRENCY, pending.length);
+    await Promise.all(Array.from({ length: readers }, reader));
+    if (failure !== undefined) throw failure;
+    return cancelled;
+  };
+
+  // Background passes never overlap: a trigger during a pass asks for one more pass after it, because the
+  // running pass may have read the store before the watermark it is meant to catch was written.
+  let running = false;
+  let again = false;
+  const reconcileInBackground = (): void => {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    reconcile()
+      .catch(onError)
+      .finally(() => {
+        running = false;
+        if (again) {
+          again = false;
+          reconcileInBackground();
+        }
+      });
+  };
+
   let subscription: RevocationSubscription | undefined;
   let closed = false;
   const ready: Promise<void> =
@@ -263,7 +368,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           .subscribe((revocation: Revocation) => {
             if (revocation.origin === origin) return;
             cancelLocal(revocation.userId, revocation.at, 'logout');
-          })
+          }, reconcileInBackground)
           .then((live) => {
             subscription = live;
             if (closed) return live.unsubscribe();
@@ -271,6 +376,15 @@ export function createRegistry(options: RegistryOptions): Registry {
           });
   // The rejection is kept for registerAsync / ready; report it once so it is never silent.
   ready.catch(onError);
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (bus !== undefined && reconcileEvery > 0) {
+    timer = setInterval(() => {
+      if (users.size > 0) reconcileInBackground();
+    }, reconcileEvery);
+    // A safety net must not keep the process alive on its own.
+    timer.unref();
+  }
 
   const fanOut = (userId: string, at: number): Promise<void> => {
     if (bus === undefined) return Promise.resolve();
@@ -330,12 +444,15 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
       return users.get(userId)?.size ?? 0;
     },
+    reconcile,
     get users() {
       return users.size;
     },
     ready,
     async close() {
       closed = true;
+      clearInterval(timer);
+      timer = undefined;
       const live = subscription;
       subscription = undefined;
       if (live !== undefined) await live.unsubscribe();

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createWatermarkTable } from './watermarks.js';
+import { createWatermarkTable, issuedAtOrBefore } from './watermarks.js';
+
+describe('issuedAtOrBefore', () => {
+  it('revokes a credential issued at or before the watermark, never without one', () => {
+    expect(issuedAtOrBefore(49, 50)).toBe(true);
+    expect(issuedAtOrBefore(50, 50)).toBe(true);
+    expect(issuedAtOrBefore(51, 50)).toBe(false);
+    expect(issuedAtOrBefore(0, undefined)).toBe(false);
+  });
+});
 
 describe('createWatermarkTable', () => {
   it('keeps the highest watermark of a user', () => {

@@ -1,6 +1,20 @@
 import { CapacityExhaustedError, SessionRevokedError } from '@latchkey/errors';
 import { LRUCache } from 'lru-cache';
 
+/**
+ * The one comparison rule: a credential issued at or before its user's watermark is revoked. Shared by
+ * the registration check and the registry's reconcile, so both always agree on the boundary.
+ *
+ * @example
+ * ```ts
+ * issuedAtOrBefore(1_000, 1_000); // true: issued in the very millisecond of the logout
+ * issuedAtOrBefore(1_001, undefined); // false: the user has no watermark
+ * ```
+ */
+export function issuedAtOrBefore(issuedAt: number, watermark: number | undefined): boolean {
+  return watermark !== undefined && issuedAt <= watermark;
+}
+
 /** Options for {@link createWatermarkTable}. */
 export interface WatermarkTableOptions {
   /** How long a watermark is kept: the longest lifetime of any credential it may have to refuse. */
@@ -72,8 +86,7 @@ export function createWatermarkTable(options: WatermarkTableOptions): WatermarkT
       cache.set(userId, current !== undefined && current > at ? current : at);
     },
     check(userId, issuedAt) {
-      const watermark = cache.peek(userId);
-      if (watermark !== undefined && issuedAt <= watermark) {
+      if (issuedAtOrBefore(issuedAt, cache.peek(userId))) {
         throw new SessionRevokedError('issued-before-revocation');
       }
       if (issuedAt <= floorAt) {

@@ -8,12 +8,14 @@ import {
   type BootstrapIssuer,
   createSessionTokenSigner,
   generateSessionKeyPair,
+  type SessionKeyPair,
   type SigningKeyCache,
 } from '@latchkey/tokens';
-import type { Logger } from '../log.js';
+import { errorFields, type Logger } from '../log.js';
 import { nodeBodyResponse } from '../node-body.js';
 import { type App, json, notFound, toResponse } from '../respond.js';
 import type { SandboxLauncher } from './sandboxes.js';
+import { createSessionSweeper, type SweepReport } from './sweep.js';
 
 /**
  * The header that carries a session id between a client and the router.
@@ -49,7 +51,31 @@ export interface RouterDeps {
   readonly now?: () => number;
   /** Keep-alive agent for the connections to sandboxes; the caller destroys it at shutdown. */
   readonly agent?: Agent;
+  /**
+   * Milliseconds between sweeps that stop the local sandboxes whose session is gone from the store
+   * (deleted through another router, or expired); default 10 000; `0` runs no timer.
+   */
+  readonly sweepIntervalMs?: number | undefined;
+  /** Record reads in flight at once during a sweep; default 32. */
+  readonly sweepConcurrency?: number | undefined;
 }
+
+/**
+ * The router app: the request handler, plus the sweep that stops local sandboxes whose session is gone
+ * from the shared store, and `close()` to stop the sweep's timer at shutdown.
+ */
+export interface RouterApp {
+  (request: Request): Promise<Response>;
+  /** Runs a sweep now (or joins the one running); resolves with what it did, never rejects. */
+  sweep(): Promise<SweepReport>;
+  /** Stops the sweep timer. Idempotent; the handler keeps answering. */
+  close(): void;
+}
+
+/** Default pause between sweeps; see the README for why 10 s. */
+const SWEEP_INTERVAL_MS = 10_000;
+/** Default record reads in flight during a sweep. */
+const SWEEP_CONCURRENCY = 32;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and those the forward recomputes never cross the router.
 const DROPPED_RESPONSE_HEADERS = new Set([
@@ -89,14 +115,16 @@ function parseRoute(
  * The router: creates a session per new client (bound to the target in the URL), brings up its
  * sandbox, runs the `/init` handshake, and forwards each invocation with a session token signed from
  * the session's key. Every forward is preceded by the store lookup and the target check; a store that
- * cannot answer is a 503, never a forward.
+ * cannot answer is a 503, never a forward. A forward for a session gone from the store is a 404 and
+ * stops the session's sandbox if it runs here; a periodic sweep (`sweepIntervalMs`) stops the others,
+ * and `close()` ends that sweep.
  *
  * @example
  * ```ts
  * const app = createRouterApp({ sessions, signingKeys, bootstrap, sandboxes, matcher, issuer, audience, log });
  * ```
  */
-export function createRouterApp(deps: RouterDeps): App {
+export function createRouterApp(deps: RouterDeps): RouterApp {
   const { sessions, signingKeys, bootstrap, sandboxes, matcher, log } = deps;
   const now = deps.now ?? Date.now;
   const ttlSeconds = deps.sessionTtlSeconds ?? 3_600;
@@ -148,9 +176,26 @@ export function createRouterApp(deps: RouterDeps): App {
       upstream.end(body);
     });
 
+  // Sessions whose sandbox is up but whose record is not written yet: "no record" means nothing for
+  // them, so neither the sweep nor a forward may take it as "gone".
+  const creating = new Set<string>();
+
   const create = async (target: Target): Promise<{ sessionId: string; endpoint: string; token: string }> => {
     const sessionId = randomBytes(16).toString('base64url');
     const pair = await generateSessionKeyPair();
+    creating.add(sessionId);
+    try {
+      return await createSession(sessionId, pair, target);
+    } finally {
+      creating.delete(sessionId);
+    }
+  };
+
+  const createSession = async (
+    sessionId: string,
+    pair: SessionKeyPair,
+    target: Target,
+  ): Promise<{ sessionId: string; endpoint: string; token: string }> => {
     const endpoint = await sandboxes.start(sessionId);
     try {
       const bootstrapToken = await bootstrap.issue({ sessionId, sessionPublicKey: pair.publicJwk });
@@ -205,6 +250,15 @@ export function createRouterApp(deps: RouterDeps): App {
   const TOKEN_REUSE_MS = 60_000;
   const MAX_CACHED_TOKENS = 10_000;
 
+  // Everything this process holds for a session: its cached token and key, and its sandbox. Stopping
+  // the sandbox is the launcher's stop(), whoever asks (DELETE, a forward, the sweep): new connections
+  // are refused at once, requests in flight get the sandbox's short close grace, then are cut.
+  const retire = async (sessionId: string): Promise<void> => {
+    signingKeys.delete(sessionId);
+    tokens.delete(sessionId);
+    await sandboxes.stop(sessionId);
+  };
+
   const sessionToken = async (sessionId: string): Promise<string> => {
     const cached = tokens.get(sessionId);
     if (cached !== undefined && cached.refreshAt > now()) return cached.token;
@@ -230,7 +284,17 @@ export function createRouterApp(deps: RouterDeps): App {
     if (!isSessionId(sessionId)) throw new SessionNotFoundError();
     const record = await sessions.getRecord(sessionId);
     if (record === null) {
-      tokens.delete(sessionId);
+      // Gone from the store (deleted through another router, or expired): a definite answer, so the
+      // sandbox it had here goes too, the same way a DELETE on this router stops it.
+      if (!creating.has(sessionId)) {
+        const local = sandboxes.has(sessionId);
+        try {
+          await retire(sessionId);
+          if (local) log.info('session-gone', { sessionId });
+        } catch (error) {
+          log.error('sandbox-stop-failed', { sessionId, ...errorFields(error) });
+        }
+      }
       throw new SessionNotFoundError();
     }
     matcher.assertMatches(sessionId, record.target, target);
@@ -255,15 +319,25 @@ export function createRouterApp(deps: RouterDeps): App {
   const remove = async (sessionId: string): Promise<Response> => {
     if (!isSessionId(sessionId)) throw new SessionNotFoundError();
     const deleted = await sessions.delete(sessionId);
-    signingKeys.delete(sessionId);
-    tokens.delete(sessionId);
-    await sandboxes.stop(sessionId);
+    await retire(sessionId);
     if (!deleted) throw new SessionNotFoundError();
     log.info('session-deleted', { sessionId });
     return new Response(null, { status: 204 });
   };
 
-  return async (request) => {
+  const sweeper = createSessionSweeper({
+    // A snapshot taken at the start of a sweep: a session not being created at that moment has its
+    // record written already, so reading no record for it later is a definite "gone" (ids are random
+    // and never reused).
+    candidates: () => sandboxes.sessionIds().filter((id) => !creating.has(id)),
+    exists: async (sessionId) => (await sessions.getRecord(sessionId)) !== null,
+    retire,
+    log,
+    intervalMs: deps.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
+    concurrency: deps.sweepConcurrency ?? SWEEP_CONCURRENCY,
+  });
+
+  const handle: App = async (request) => {
     try {
       const url = new URL(request.url);
       const segments = url.pathname.split('/');
@@ -283,4 +357,5 @@ export function createRouterApp(deps: RouterDeps): App {
       return toResponse(error, log);
     }
   };
+  return Object.assign(handle, { sweep: sweeper.sweep, close: sweeper.close });
 }

@@ -11,6 +11,10 @@ export interface SandboxLauncher {
   stop(sessionId: string): Promise<void>;
   /** Stops every sandbox. */
   stopAll(): Promise<void>;
+  /** Whether this launcher runs the sandbox of `sessionId`. */
+  has(sessionId: string): boolean;
+  /** Session ids whose sandbox this launcher runs, as a snapshot. */
+  sessionIds(): string[];
   /** Sandboxes running. */
   readonly size: number;
 }
@@ -56,6 +60,12 @@ export function inProcessSandboxes(options: {
       const all = [...running.values()];
       running.clear();
       await Promise.all(all.map((sandbox) => sandbox.close()));
+    },
+    has(sessionId) {
+      return running.has(sessionId);
+    },
+    sessionIds() {
+      return [...running.keys()];
     },
     get size() {
       return running.size;

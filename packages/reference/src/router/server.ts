@@ -11,20 +11,27 @@ import type { RouterConfig } from '../config.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Built } from '../main.js';
 import { connectStore, type StoreConnection } from '../stores.js';
-import { createRouterApp } from './app.js';
+import { createRouterApp, type RouterDeps } from './app.js';
 import { inProcessSandboxes } from './sandboxes.js';
+
+/** In-process options of {@link buildRouter}: behaviour the environment does not configure. */
+export type RouterOptions = Pick<RouterDeps, 'sweepIntervalMs' | 'sweepConcurrency'>;
 
 /**
  * Builds the router from its configuration: bootstrap key (generated when unset), keyring (generated
  * with a warning when unset), session store on the configured driver, signing-key cache, in-process
- * sandbox launcher and app.
+ * sandbox launcher and app. `stop()` and `close()` end the sweep of sandboxes whose session is gone.
  *
  * @example
  * ```ts
- * const built = await buildRouter(readRouterConfig(process.env), log);
+ * const built = await buildRouter(readRouterConfig(process.env), log, { sweepIntervalMs: 10_000 });
  * ```
  */
-export async function buildRouter(config: RouterConfig, log: Logger): Promise<Built> {
+export async function buildRouter(
+  config: RouterConfig,
+  log: Logger,
+  options: RouterOptions = {},
+): Promise<Built> {
   let bootstrapKey = config.bootstrapPrivateKey;
   if (bootstrapKey === undefined) {
     bootstrapKey = { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, alg: 'RS256' };
@@ -83,11 +90,15 @@ export async function buildRouter(config: RouterConfig, log: Logger): Promise<Bu
     issuer: config.issuer,
     audience: config.audience,
     log,
+    sweepIntervalMs: options.sweepIntervalMs,
+    sweepConcurrency: options.sweepConcurrency,
   });
   return {
     app,
-    stop: () => undefined,
+    // Shutdown's first step: no sweep stops a sandbox while the listener drains.
+    stop: () => app.close(),
     async close() {
+      app.close();
       agent.destroy();
       await sandboxes.stopAll();
       await store?.close();

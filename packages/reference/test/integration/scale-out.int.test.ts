@@ -1,7 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { startCluster, type TestCluster } from '@latchkey/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drain, type ServerProcess, spawnAll } from '../support.js';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readRouterConfig } from '../../src/config.js';
+import { listen } from '../../src/listen.js';
+import type { LogFields, Logger } from '../../src/log.js';
+import { buildRouter } from '../../src/router/server.js';
+import { drain, reachable, type ServerProcess, spawnAll } from '../support.js';
 
 async function expectError(response: Response, status: number, code: string): Promise<void> {
   expect(response.status).toBe(status);
@@ -13,12 +18,23 @@ describe.each(['redis', 'valkey'] as const)('two routers and two consoles on one
   let cluster: TestCluster;
   let routers: ServerProcess[] = [];
   let consoles: ServerProcess[] = [];
+  let env: Record<string, string> = {};
+  let client: Cluster | undefined;
+
+  /** The endpoint of a session's sandbox, read from its record in the shared store. */
+  const endpointOf = async (sessionId: string): Promise<string> => {
+    const stored = await client?.get(`latchkey:{${sessionId}}:rec`);
+    const record = JSON.parse(stored ?? 'null') as { endpoint?: unknown } | null;
+    if (typeof record?.endpoint !== 'string') throw new Error('no record');
+    return record.endpoint;
+  };
 
   beforeAll(async () => {
     cluster = await startCluster({ flavor, masters: 3, replicasPerMaster: 0 });
+    client = new Cluster(cluster.startupNodes.map(({ host, port }) => ({ host, port })));
     // Instances of one deployment share their keys: the keyring (to decrypt each other's session keys)
     // and the console key (to verify each other's tokens).
-    const env = {
+    env = {
       REDIS_CLUSTER_NODES: cluster.startupNodes.map(({ host, port }) => `${host}:${port}`).join(','),
       LATCHKEY_KEYRING: JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }),
       LATCHKEY_CONSOLE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -37,6 +53,7 @@ describe.each(['redis', 'valkey'] as const)('two routers and two consoles on one
 
   afterAll(async () => {
     await Promise.all([...routers, ...consoles].map((server) => server.terminate()));
+    await client?.quit().catch(() => client?.disconnect());
     await cluster?.stop();
   });
 
@@ -47,6 +64,7 @@ describe.each(['redis', 'valkey'] as const)('two routers and two consoles on one
     const created = await fetch(a.url + path);
     const id = created.headers.get('x-latchkey-session') ?? '';
     expect(await created.json()).toEqual({ sessionId: id });
+    const sandbox = await endpointOf(id);
     const viaB = await fetch(b.url + path, { headers: { 'x-latchkey-session': id } });
     expect(viaB.status).toBe(200);
     expect(await viaB.json()).toEqual({ sessionId: id });
@@ -63,6 +81,41 @@ describe.each(['redis', 'valkey'] as const)('two routers and two consoles on one
       404,
       'SESSION_NOT_FOUND',
     );
+    // That 404 also stopped the sandbox router A ran for the session.
+    expect(await reachable(sandbox)).toBe(false);
+  });
+
+  it('stops, within a bounded time, the sandbox a router runs for a session deleted through another router', async () => {
+    const b = routers[1];
+    if (b === undefined) throw new Error('router missing');
+    const swept: LogFields[] = [];
+    const log: Logger = {
+      info: (event, fields = {}) => {
+        if (event === 'session-swept') swept.push(fields);
+      },
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    // In-process, for a short sweep interval (the environment does not configure one).
+    const built = await buildRouter(readRouterConfig(env), log, { sweepIntervalMs: 100 });
+    const a = await listen(built.app, { port: 0, log });
+    try {
+      const created = await fetch(`${a.url}/v1/namespaces/team-a/AgentRuntime/agent-1/invoke/whoami`);
+      const id = created.headers.get('x-latchkey-session') ?? '';
+      expect(await created.json()).toEqual({ sessionId: id });
+      const sandbox = await endpointOf(id);
+      expect(await reachable(sandbox)).toBe(true);
+      expect((await fetch(`${b.url}/v1/sessions/${id}`, { method: 'DELETE' })).status).toBe(204);
+      await vi.waitFor(async () => expect(await reachable(sandbox)).toBe(false), {
+        timeout: 5_000,
+        interval: 50,
+      });
+      expect(swept).toEqual([{ sessionId: id }]);
+    } finally {
+      built.stop();
+      await a.close();
+      await built.close();
+    }
   });
 
   it("ends within a second the user's streams held by the other console, and both refuse the revoked token", async () => {

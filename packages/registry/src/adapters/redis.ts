@@ -26,7 +26,10 @@ export interface RedisBusSubscriber {
   ssubscribe(channel: string): Promise<unknown>;
   sunsubscribe(channel: string): Promise<unknown>;
   on(event: 'message' | 'smessage', listener: (channel: string, message: string) => void): unknown;
+  /** Connection lost (`close`) and connected again (`ready`): how the bus notices a gap in delivery. */
+  on(event: 'close' | 'ready', listener: () => void): unknown;
   off(event: 'message' | 'smessage', listener: (channel: string, message: string) => void): unknown;
+  off(event: 'close' | 'ready', listener: () => void): unknown;
 }
 
 /** Options for {@link redisRevocationBus}. */
@@ -158,30 +161,54 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
       if (!Number.isFinite(at)) throw new StoreUnavailableError('unexpected-reply');
       return at;
     },
-    async subscribe(listener): Promise<RevocationSubscription> {
+    async subscribe(listener, onResumed): Promise<RevocationSubscription> {
       const event = sharded ? 'smessage' : 'message';
+      const subscribeOnce = (): Promise<unknown> =>
+        bounded(() => (sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel)), timeoutMs);
       const onMessage = (from: string, message: string): void => {
         if (from !== channel) return;
         const revocation = parseRevocation(message);
         if (revocation === undefined) onInvalid(message);
         else listener(revocation);
       };
+      let active = false;
+      let lost = false;
+      const onClose = (): void => {
+        lost = true;
+      };
+      // ioredis and iovalkey re-send SUBSCRIBE by themselves on 'ready' (autoResubscribe), but 'ready' comes
+      // before the server has answered it. Our own SUBSCRIBE of the same channel is a no-op for the server
+      // and, one connection being ordered, is answered only after the re-subscription: from then on
+      // messages flow, so a store read that follows misses nothing. A failed confirmation still resumes:
+      // whatever was lost so far is caught up now, and the periodic reconcile covers the rest.
+      const onReady = (): void => {
+        if (!lost || !active) return;
+        lost = false;
+        const resume = (): void => {
+          if (active) onResumed?.();
+        };
+        subscribeOnce().then(resume, resume);
+      };
       subscriber.on(event, onMessage);
-      try {
-        await bounded(
-          () => (sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel)),
-          timeoutMs,
-        );
-      } catch (error) {
+      subscriber.on('close', onClose);
+      subscriber.on('ready', onReady);
+      const detach = (): void => {
         subscriber.off(event, onMessage);
+        subscriber.off('close', onClose);
+        subscriber.off('ready', onReady);
+      };
+      try {
+        await subscribeOnce();
+      } catch (error) {
+        detach();
         throw error;
       }
-      let active = true;
+      active = true;
       return {
         async unsubscribe() {
           if (!active) return;
           active = false;
-          subscriber.off(event, onMessage);
+          detach();
           await bounded(
             () => (sharded ? subscriber.sunsubscribe(channel) : subscriber.unsubscribe(channel)),
             timeoutMs,
