@@ -31,6 +31,30 @@ export function aeadSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array,
 }
 
 /**
+ * {@link aeadSeal} writing ciphertext then tag into `out` at `offset` (which must have room for
+ * `plaintext.byteLength + 16` bytes): the envelope is built in one buffer, with no concatenation.
+ * Internal to the envelope.
+ */
+export function aeadSealInto(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  out: Buffer,
+  offset: number,
+): void {
+  checkSizes(key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  // GCM is a stream mode: `update` returns every byte and `final` none, so nothing is concatenated.
+  const head = cipher.update(plaintext);
+  const tail = cipher.final();
+  let end = offset + head.copy(out, offset);
+  end += tail.copy(out, end);
+  cipher.getAuthTag().copy(out, end);
+}
+
+/**
  * AES-256-GCM decryption. Returns `null` when authentication fails (wrong key, tag, IV, AAD or a changed
  * byte) and for a tag that is not exactly 16 bytes: `authTagLength: 16` is set because Node 20 would
  * otherwise accept a truncated tag.

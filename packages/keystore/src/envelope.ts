@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { DecryptFailedError } from '@latchkey/errors';
-import { aeadOpen, aeadSeal, IV_BYTES, TAG_BYTES } from './aead.js';
+import { aeadOpen, aeadSealInto, IV_BYTES, TAG_BYTES } from './aead.js';
 import type { Keyring } from './keyring.js';
 import { assertSessionId } from './session-id.js';
 
@@ -22,10 +22,10 @@ interface Header {
 
 /** AAD = header bytes ‖ session id length (1 byte) ‖ session id (ASCII). */
 function additionalData(header: Uint8Array, sessionId: string): Uint8Array {
-  const aad = new Uint8Array(header.byteLength + 1 + sessionId.length);
+  const aad = Buffer.allocUnsafe(header.byteLength + 1 + sessionId.length);
   aad.set(header, 0);
   aad[header.byteLength] = sessionId.length;
-  Buffer.from(aad.buffer, aad.byteOffset, aad.byteLength).write(sessionId, header.byteLength + 1, 'latin1');
+  aad.write(sessionId, header.byteLength + 1, 'latin1');
   return aad;
 }
 
@@ -35,6 +35,18 @@ function encodeHeader(kid: string): Uint8Array {
   header[1] = kid.length;
   Buffer.from(header.buffer, header.byteOffset, header.byteLength).write(kid, 2, 'latin1');
   return header;
+}
+
+// The header is a pure function of the key id, and writes all use `keyring.current`: keep the last one.
+let lastKid = '';
+let lastHeader: Uint8Array = new Uint8Array(0);
+
+function headerOf(kid: string): Uint8Array {
+  if (kid !== lastKid) {
+    lastHeader = encodeHeader(kid);
+    lastKid = kid;
+  }
+  return lastHeader;
 }
 
 /** Strict base64url: the alphabet only, no padding, and the canonical encoding of its bytes. */
@@ -103,12 +115,17 @@ export function sealEnvelope(
   options: SealOptions = {},
 ): string {
   assertSessionId(sessionId);
-  const key = keyring.key(keyring.current);
+  const kid = keyring.current;
+  const key = keyring.key(kid);
   if (key === undefined) throw new TypeError('keyring has no current key');
-  const header = encodeHeader(keyring.current);
+  const header = headerOf(kid);
   const iv = (options.randomBytes ?? pooledIv)(IV_BYTES);
-  const { ciphertext, tag } = aeadSeal(key, iv, plaintext, additionalData(header, sessionId));
-  return Buffer.concat([header, iv, ciphertext, tag]).toString('base64url');
+  // header ‖ IV ‖ ciphertext ‖ tag, written into one buffer and encoded once.
+  const out = Buffer.allocUnsafe(header.byteLength + IV_BYTES + plaintext.byteLength + TAG_BYTES);
+  out.set(header, 0);
+  out.set(iv, header.byteLength);
+  aeadSealInto(key, iv, plaintext, additionalData(header, sessionId), out, header.byteLength + IV_BYTES);
+  return out.toString('base64url');
 }
 
 /**

@@ -1,6 +1,7 @@
 export type { ScanPage, SessionPart, SessionStoreDriver } from './driver.js';
 export { ENVELOPE_VERSION, envelopeKeyId, openEnvelope, type SealOptions, sealEnvelope } from './envelope.js';
 export { createKeyring, deriveKey, type Keyring, type KeyringInput } from './keyring.js';
+export { isP256PrivateJwk, type P256PrivateJwk } from './private-jwk.js';
 export {
   assertKeyPrefix,
   assertSessionId,

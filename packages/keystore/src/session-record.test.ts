@@ -14,6 +14,27 @@ describe('serializeRecord / parseRecord', () => {
     expect(parseRecord(serializeRecord(record))).toEqual(record);
   });
 
+  it('writes the same text as JSON.stringify, escaping what an endpoint may hold', () => {
+    for (const endpoint of ['http://127.0.0.1:8080', 'https://h/a"b\\c', 'http://h/\u2028é?q=<>']) {
+      const value = { ...record, endpoint };
+      expect(serializeRecord(value)).toBe(JSON.stringify(value));
+      expect(parseRecord(serializeRecord(value))).toEqual(value);
+    }
+  });
+
+  it('reads each field once: what is checked is what is written', () => {
+    let reads = 0;
+    const shifty = {
+      ...record,
+      get endpoint(): string {
+        reads++;
+        return reads === 1 ? 'http://ok' : 'file:///etc/passwd';
+      },
+    };
+    expect(JSON.parse(serializeRecord(shifty)).endpoint).toBe('http://ok');
+    expect(reads).toBe(1);
+  });
+
   it.each([
     ['a namespace that is not a DNS label', { ...record, target: { ...record.target, namespace: 'Team_A' } }],
     ['a missing target field', { ...record, target: { namespace: 'a', name: 'b' } }],

@@ -57,7 +57,18 @@ function isSessionRecord(value: unknown): value is SessionRecord {
   if (!hasExactKeys(value, RECORD_KEYS)) return false;
   const { target, endpoint, authMode, createdAt, expiresAt } = value;
   if (!hasExactKeys(target, TARGET_KEYS)) return false;
-  const { namespace, name, kind } = target;
+  return isValidRecord(target.namespace, target.name, target.kind, endpoint, authMode, createdAt, expiresAt);
+}
+
+function isValidRecord(
+  namespace: unknown,
+  name: unknown,
+  kind: unknown,
+  endpoint: unknown,
+  authMode: unknown,
+  createdAt: unknown,
+  expiresAt: unknown,
+): boolean {
   return (
     typeof namespace === 'string' &&
     DNS_LABEL.test(namespace) &&
@@ -84,15 +95,18 @@ function isSessionRecord(value: unknown): value is SessionRecord {
  * ```
  */
 export function serializeRecord(record: SessionRecord): string {
-  if (!isSessionRecord(record)) throw new TypeError('invalid session record');
+  if (!hasExactKeys(record, RECORD_KEYS)) throw new TypeError('invalid session record');
   const { target, endpoint, authMode, createdAt, expiresAt } = record;
-  return JSON.stringify({
-    target: { namespace: target.namespace, name: target.name, kind: target.kind },
-    endpoint,
-    authMode,
-    createdAt,
-    expiresAt,
-  });
+  if (!hasExactKeys(target, TARGET_KEYS)) throw new TypeError('invalid session record');
+  // Each field is read once: what is checked is what is written, even for a record with getters.
+  const { namespace, name, kind } = target;
+  if (!isValidRecord(namespace, name, kind, endpoint, authMode, createdAt, expiresAt)) {
+    throw new TypeError('invalid session record');
+  }
+  // A template rather than JSON.stringify of a fresh object: labels, kind and authMode are checked
+  // against alphabets that need no escaping and the times are safe integers, so only the endpoint (a
+  // URL, which may hold `"` or `\`) goes through the JSON encoder. Same text as JSON.stringify.
+  return `{"target":{"namespace":"${namespace}","name":"${name}","kind":"${kind}"},"endpoint":${JSON.stringify(endpoint)},"authMode":"${authMode}","createdAt":${createdAt},"expiresAt":${expiresAt}}`;
 }
 
 /**

@@ -115,6 +115,18 @@ describe('createSessionStore', () => {
     expect(await store.getRecord('s1')).toBeNull(); // nothing half-written
   });
 
+  it('reads a stored JWK whose point is off the curve as DECRYPT_FAILED (malformed), never as a key', async () => {
+    // put checks a JWK's shape only; the import on read is what refuses the point (see private-jwk.ts).
+    const jwk = privateKey.export({ format: 'jwk' }) as { x: string; y: string };
+    const store = createSessionStore({ driver: memoryDriver(), keyring: testKeyring() });
+    await store.put('s1', { record: testRecord(), privateKey: { ...jwk, y: jwk.x } });
+    await expect(store.getPrivateKey('s1')).rejects.toMatchObject({
+      code: 'DECRYPT_FAILED',
+      status: 500,
+      reason: 'malformed',
+    });
+  });
+
   it('serves a cached key without a store call, and a delete here drops it', async () => {
     const driver = memoryDriver();
     let reads = 0;

@@ -4,10 +4,12 @@ import { LRUCache } from 'lru-cache';
 import type { SessionStoreDriver } from './driver.js';
 import { envelopeKeyId, openEnvelope, sealEnvelope } from './envelope.js';
 import type { Keyring } from './keyring.js';
+import { type P256PrivateJwk, privateJwkText } from './private-jwk.js';
 import {
   assertKeyPrefix,
   assertSessionId,
   keyEntryPattern,
+  type SessionKeyNames,
   sessionIdOfKeyEntry,
   sessionKeyNames,
 } from './session-id.js';
@@ -50,8 +52,15 @@ export interface SessionStoreOptions {
 /** What {@link SessionStore.put} stores. */
 export interface PutSession {
   readonly record: SessionRecord;
-  /** The session private key: a private `KeyObject` or a private JWK. Stored encrypted, as its JWK. */
-  readonly privateKey: KeyObject | JsonWebKey;
+  /**
+   * The session private key, stored encrypted as its JWK: the private P-256 JWK the caller already holds
+   * (`generateSessionKeyPair().privateJwk` from `@latchkey/tokens`; the fast form: checked, never
+   * imported) or a private `KeyObject` (exported on every put). A JWK must have exactly `kty: "EC"`,
+   * `crv: "P-256"`, `x`, `y`, `d` (canonical base64url, 32 bytes each; `x`, `y` < p, 0 < `d` < n);
+   * anything else is a `TypeError` and nothing is written. The curve equation is not checked here (a
+   * point off the curve fails on read, `DECRYPT_FAILED`); use `isP256PrivateJwk` for a foreign JWK.
+   */
+  readonly privateKey: P256PrivateJwk | KeyObject | JsonWebKey;
   /** TTL of both entries in seconds (capped at the record's `expiresAt`); default the store's `ttlSeconds`. */
   readonly ttlSeconds?: number;
 }
@@ -98,25 +107,6 @@ const MAX_TTL_SECONDS = 366 * 24 * 3600;
 function assertTtl(ttl: unknown, name: string): asserts ttl is number {
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) {
     throw new TypeError(`${name} must be an integer number of seconds from 1 to ${MAX_TTL_SECONDS}`);
-  }
-}
-
-function exportPrivateJwk(privateKey: KeyObject | JsonWebKey): string {
-  let key: KeyObject;
-  try {
-    key =
-      typeof (privateKey as KeyObject).export === 'function' &&
-      typeof (privateKey as KeyObject).type === 'string'
-        ? (privateKey as KeyObject)
-        : createPrivateKey({ key: privateKey as JsonWebKey, format: 'jwk' });
-  } catch {
-    throw new TypeError('privateKey must be a private KeyObject or a private JWK');
-  }
-  if (key.type !== 'private') throw new TypeError('privateKey must be a private key');
-  try {
-    return JSON.stringify(key.export({ format: 'jwk' }));
-  } catch {
-    throw new TypeError('privateKey cannot be exported as a JWK');
   }
 }
 
@@ -203,27 +193,36 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   };
 
   return {
-    async put(sessionId, session) {
-      assertSessionId(sessionId);
-      if (typeof session !== 'object' || session === null)
-        throw new TypeError('put needs { record, privateKey }');
-      const ttl = session.ttlSeconds ?? defaultTtl;
-      assertTtl(ttl, 'ttlSeconds');
-      const record = serializeRecord(session.record);
-      const remainingMs = session.record.expiresAt - now();
-      if (remainingMs <= 0) throw new TypeError('record.expiresAt is already past');
-      const effectiveTtl = Math.min(ttl, Math.ceil(remainingMs / 1000));
-      const jwk = Buffer.from(exportPrivateJwk(session.privateKey), 'utf8');
+    put(sessionId, session) {
+      let names: SessionKeyNames;
+      let record: string;
       let sealed: string;
+      let effectiveTtl: number;
+      // Everything is checked and sealed before the one store call; a bad argument rejects with
+      // nothing written. Not async: the hot write path takes as few promise hops as a plain MULTI/EXEC.
       try {
-        sealed = sealEnvelope(keyring, sessionId, jwk);
-      } finally {
-        jwk.fill(0);
+        assertSessionId(sessionId);
+        if (typeof session !== 'object' || session === null)
+          throw new TypeError('put needs { record, privateKey }');
+        const ttl = session.ttlSeconds ?? defaultTtl;
+        assertTtl(ttl, 'ttlSeconds');
+        record = serializeRecord(session.record);
+        const remainingMs = session.record.expiresAt - now();
+        if (remainingMs <= 0) throw new TypeError('record.expiresAt is already past');
+        effectiveTtl = Math.min(ttl, Math.ceil(remainingMs / 1000));
+        const jwk = Buffer.from(privateJwkText(session.privateKey), 'utf8');
+        try {
+          sealed = sealEnvelope(keyring, sessionId, jwk);
+        } finally {
+          jwk.fill(0);
+        }
+        names = sessionKeyNames(prefix, sessionId);
+      } catch (error) {
+        return Promise.reject(error);
       }
       generation++;
       cache?.delete(sessionId);
-      const names = sessionKeyNames(prefix, sessionId);
-      await call('put', () => driver.write(names, record, sealed, effectiveTtl));
+      return call('put', () => driver.write(names, record, sealed, effectiveTtl));
     },
 
     getRecord(sessionId) {

@@ -130,6 +130,28 @@ export function runSessionStoreConformance(backend: ConformanceBackend): void {
       expect(key === null ? null : jwkOf(key)).toEqual(jwkOf(privateKey));
     });
 
+    it('refuses a private JWK that is not a P-256 key and leaves the stored session as it was', async () => {
+      const { store } = fresh();
+      const record = testRecord();
+      await store.put('s-badjwk', { record, privateKey });
+      const good = jwkOf(privateKey) as Record<string, string>;
+      for (const bad of [
+        { ...good, d: `${good.d}A` },
+        { ...good, alg: 'ES256' },
+        { ...good, crv: 'P-384' },
+      ]) {
+        await expect(
+          store.put('s-badjwk', {
+            record: testRecord(Date.now(), { authMode: 'other' }),
+            privateKey: bad as never,
+          }),
+        ).rejects.toThrow(TypeError);
+      }
+      expect(await store.getRecord('s-badjwk')).toEqual(record);
+      const key = await store.getPrivateKey('s-badjwk');
+      expect(key === null ? null : jwkOf(key)).toEqual(jwkOf(privateKey));
+    });
+
     it('answers null / false for a session that does not exist', async () => {
       const { store } = fresh();
       expect(await store.getRecord('absent')).toBeNull();

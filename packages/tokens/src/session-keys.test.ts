@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   exportSessionPrivateJwk,
@@ -14,6 +15,23 @@ describe('generateSessionKeyPair', () => {
     expect(pair.privateKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     expect(Object.keys(pair.publicJwk).sort()).toEqual(['crv', 'kty', 'x', 'y']);
     expect(importSessionPublicKey(pair.publicJwk).equals(pair.publicKey)).toBe(true);
+  });
+
+  it('carries the private JWK of its private key, frozen, with kty, crv, x, y and d only', async () => {
+    const pair = await generateSessionKeyPair();
+    expect(pair.privateJwk).toEqual(exportSessionPrivateJwk(pair.privateKey));
+    expect(Object.keys(pair.privateJwk).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y']);
+    expect(Object.isFrozen(pair.privateJwk)).toBe(true);
+    expect(importSessionPrivateKey(pair.privateJwk).equals(pair.privateKey)).toBe(true);
+  });
+
+  it('keeps the private JWK out of a spread, serialised or inspected pair', async () => {
+    const pair = await generateSessionKeyPair();
+    const { d } = pair.privateJwk;
+    expect(Object.keys(pair).sort()).toEqual(['privateKey', 'publicJwk', 'publicKey']);
+    expect({ ...pair }).not.toHaveProperty('privateJwk');
+    expect(JSON.stringify(pair)).not.toContain(d);
+    expect(inspect(pair, { depth: 5 })).not.toContain(d);
   });
 });
 

@@ -25,6 +25,12 @@ export interface SessionKeyPair {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly publicJwk: SessionPublicJwk;
+  /**
+   * The private JWK of `privateKey` (frozen), exported once at generation: the form a session store
+   * writes without an import/export per put (`@latchkey/keystore` takes it as `privateKey`). A secret:
+   * it is non-enumerable, so spreading, `JSON.stringify` or logging the pair never carries it.
+   */
+  readonly privateJwk: SessionPrivateJwk;
 }
 
 // 32 bytes → 43 base64url characters; canonical spelling only.
@@ -66,19 +72,35 @@ export function parseSessionPublicJwk(value: unknown): { key: KeyObject; jwk: Se
 }
 
 /**
- * Generates a session key pair on P-256 (off the event loop).
+ * Generates a session key pair on P-256 (off the event loop), with its public JWK and, non-enumerable,
+ * its private JWK (exported here once, where it costs ~2% of the key generation, rather than on every
+ * store write).
  *
  * @example
  * ```ts
- * const { privateKey, publicJwk } = await generateSessionKeyPair();
+ * const { privateKey, publicJwk, privateJwk } = await generateSessionKeyPair();
  * const bootstrap = await issuer.issue({ sessionId, sessionPublicKey: publicJwk });
+ * await sessions.put(sessionId, { record, privateKey: privateJwk });
  * ```
  */
 export function generateSessionKeyPair(): Promise<SessionKeyPair> {
   return new Promise((resolve, reject) => {
     generateKeyPair('ec', { namedCurve: 'P-256' }, (error, publicKey, privateKey) => {
-      if (error) reject(error);
-      else resolve({ privateKey, publicKey, publicJwk: exportSessionPublicJwk(publicKey) });
+      if (error) {
+        reject(error);
+        return;
+      }
+      try {
+        const pair = { privateKey, publicKey, publicJwk: exportSessionPublicJwk(publicKey) };
+        // Non-enumerable: a logged, spread or serialised pair must not carry the private key.
+        Object.defineProperty(pair, 'privateJwk', {
+          value: Object.freeze(exportSessionPrivateJwk(privateKey)),
+          enumerable: false,
+        });
+        resolve(pair as SessionKeyPair);
+      } catch (cause) {
+        reject(cause);
+      }
     });
   });
 }
@@ -101,11 +123,13 @@ export function exportSessionPublicJwk(key: KeyObject): SessionPublicJwk {
 }
 
 /**
- * The private JWK of a P-256 private key: the fast-import storage form. Handle it as a secret.
+ * The private JWK of a P-256 private key (`kty`, `crv`, `x`, `y`, `d`): the fast-import storage form,
+ * and the form `@latchkey/keystore` writes without re-exporting. Handle it as a secret. A pair from
+ * {@link generateSessionKeyPair} already carries it as `privateJwk`.
  *
  * @example
  * ```ts
- * await store.put(sessionId, JSON.stringify(exportSessionPrivateJwk(privateKey)));
+ * await sessions.put(sessionId, { record, privateKey: exportSessionPrivateJwk(privateKey) });
  * ```
  */
 export function exportSessionPrivateJwk(key: KeyObject): SessionPrivateJwk {

@@ -10,20 +10,18 @@
  * - get-private-key miss p50: GET + envelope decrypt + JWK import, vs a plain GET + raw AES-256-GCM
  *   decrypt + raw JWK import of the same key
  * - get-private-key hit: the read-through key cache, vs an async Map lookup
- * - put p50: validation + JWK export + encrypt + MULTI/EXEC, vs a plain MULTI/EXEC of the same two SETs
+ * - put p50: the form a caller uses — the private JWK `generateSessionKeyPair()` returns beside the
+ *   KeyObject (what the router stores): record validation + JWK check + encrypt + MULTI/EXEC, vs a plain
+ *   MULTI/EXEC of the same two SETs (the same record text and an envelope of the same size)
+ * - put (KeyObject) p50: the same with the private `KeyObject` (exported to a JWK on every put)
  * - delete p50: one UNLINK of both keys (absent, so every iteration does the same work), vs a plain UNLINK
  */
-import {
-  createDecipheriv,
-  createPrivateKey,
-  generateKeyPairSync,
-  type JsonWebKey,
-  randomBytes,
-} from 'node:crypto';
+import { createDecipheriv, createPrivateKey, type JsonWebKey, randomBytes } from 'node:crypto';
 import { createKeyring, createSessionStore, type SessionRecord, sessionKeyNames } from '@latchkey/keystore';
 import { ioredisDriver } from '@latchkey/keystore/ioredis';
 import { iovalkeyDriver } from '@latchkey/keystore/iovalkey';
 import { type ServerFlavor, startCluster, startServer } from '@latchkey/testkit';
+import { generateSessionKeyPair } from '@latchkey/tokens';
 import { Cluster, Redis } from 'ioredis';
 import { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey';
 import {
@@ -115,10 +113,10 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
       timeoutMs: 5_000,
       keyCache: { max: 1_000, ttlMs: 60_000 },
     });
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey, privateJwk } = await generateSessionKeyPair();
     const sessionId = 'bench-session-0001';
     const names = sessionKeyNames(prefix, sessionId);
-    await store.put(sessionId, { record, privateKey, ttlSeconds: 3_600 });
+    await store.put(sessionId, { record, privateKey: privateJwk, ttlSeconds: 3_600 });
     const recordText = (await client.get(names.record)) ?? '';
     const sealedText = (await client.get(names.key)) ?? '';
 
@@ -161,7 +159,8 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
           sink += (await store.getPrivateKey(sessionId))?.type.length ?? 0;
         },
         rawKey: rawKeyRead,
-        put: () => store.put('bench-put', { record, privateKey, ttlSeconds: 3_600 }),
+        put: () => store.put('bench-put', { record, privateKey: privateJwk, ttlSeconds: 3_600 }),
+        putKeyObject: () => store.put('bench-put', { record, privateKey, ttlSeconds: 3_600 }),
         plainMulti: () =>
           client
             .multi([
@@ -201,6 +200,13 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
         '<= 1.10',
       ),
       ...pair('put', `${lib} MULTI/EXEC 2×SET`, latency.put, latency.plainMulti, '<= 1.15'),
+      versus(
+        `keystore put (KeyObject) p50 (${tag})`,
+        latency.putKeyObject.p50,
+        'µs',
+        { name: `${lib} MULTI/EXEC 2×SET p50 (${tag})`, value: latency.plainMulti.p50 },
+        { p99: latency.putKeyObject.p99 },
+      ),
       ...pair('delete', `${lib} UNLINK`, latency.delete, latency.plainUnlink, '<= 1.10'),
     );
 

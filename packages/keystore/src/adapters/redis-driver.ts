@@ -45,13 +45,21 @@ const SWAP_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-async function execOrThrow(transaction: RedisTransaction): Promise<unknown[]> {
-  const replies = await transaction.exec();
+function checkReplies(replies: Array<[error: Error | null, result: unknown]> | null): unknown[] {
   if (replies === null) throw new Error('transaction aborted');
   return replies.map(([error, result]) => {
     if (error !== null) throw error;
     return result;
   });
+}
+
+function checkWrite(replies: Array<[error: Error | null, result: unknown]> | null): void {
+  checkReplies(replies);
+}
+
+// A `then` on the client's promise rather than an async function: one hop fewer per write.
+function execOrThrow(transaction: RedisTransaction): Promise<unknown[]> {
+  return transaction.exec().then(checkReplies);
 }
 
 function nodeId(node: RedisNodeClient): string {
@@ -96,14 +104,16 @@ export function redisDriver(client: RedisLikeClient): SessionStoreDriver {
     throw new TypeError('client must be an ioredis / iovalkey Redis or Cluster');
   }
   return {
-    async write(names: SessionKeyNames, record, key, ttlSeconds) {
-      // One MULTI/EXEC on one slot (shared hash tag): both entries or neither, never CROSSSLOT.
-      await execOrThrow(
-        client.multi([
+    write(names: SessionKeyNames, record, key, ttlSeconds) {
+      // One MULTI/EXEC on one slot (shared hash tag): both entries or neither, never CROSSSLOT. Not
+      // async: the put path takes as few promise hops as the plain MULTI/EXEC it is measured against.
+      return client
+        .multi([
           ['set', names.record, record, 'EX', ttlSeconds],
           ['set', names.key, key, 'EX', ttlSeconds],
-        ]),
-      );
+        ])
+        .exec()
+        .then(checkWrite);
     },
     read(names, part) {
       // Not async: the client's promise is returned as is, one promise and one hop fewer per read.

@@ -219,7 +219,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           createdAt,
           expiresAt: createdAt + ttlSeconds * 1000,
         },
-        privateKey: pair.privateKey,
+        // The JWK taken at generation: the store checks and writes it without exporting the key again.
+        privateKey: pair.privateJwk,
         ttlSeconds,
       });
     } catch (error) {
