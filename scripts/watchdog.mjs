@@ -10,7 +10,8 @@
  *      puts into NODE_OPTIONS) and prints each one's JavaScript stack and open handles,
  *   2. prints the group's process tree,
  *   3. sends SIGTERM to the group, then SIGKILL ten seconds later, and exits with 124 (as timeout(1)).
- * Otherwise it exits with the command's own status.
+ * Otherwise it exits with the command's own status, after killing (and naming) any process the command
+ * left running in its group.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -51,6 +52,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 child.on('exit', (code, signal) => {
   clearTimeout(deadline);
   rmSync(reportDir, { recursive: true, force: true });
+  // Anything the command left behind in its group (a leaked server, say) would keep this run's output
+  // open after it ended: name it, then end it.
+  const leftovers = groupMembers(child.pid);
+  if (leftovers.length > 0) {
+    console.error(`watchdog: ${leftovers.length} process(es) outlived the command and are killed:`);
+    for (const member of leftovers) console.error(`  ${member.pid} ${member.args}`);
+    signalGroup('SIGKILL');
+  }
   if (timedOut) process.exit(124);
   process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
 });
