@@ -91,12 +91,12 @@ export function generateSessionKeyPair(): Promise<SessionKeyPair> {
         return;
       }
       try {
-        const pair = { privateKey, publicKey, publicJwk: exportSessionPublicJwk(publicKey) };
+        // One export gives both halves: the public JWK is the private one without `d`.
+        const privateJwk = Object.freeze(exportSessionPrivateJwk(privateKey));
+        const publicJwk: SessionPublicJwk = { kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y };
+        const pair = { privateKey, publicKey, publicJwk };
         // Non-enumerable: a logged, spread or serialised pair must not carry the private key.
-        Object.defineProperty(pair, 'privateJwk', {
-          value: Object.freeze(exportSessionPrivateJwk(privateKey)),
-          enumerable: false,
-        });
+        Object.defineProperty(pair, 'privateJwk', { value: privateJwk, enumerable: false });
         resolve(pair as SessionKeyPair);
       } catch (cause) {
         reject(cause);
