@@ -20,7 +20,7 @@ const PACKAGES = [
   'errors',
   'tokens',
   'keystore',
-  'target',
+  'session-target',
   'guards',
   'registry',
   'http',

@@ -22,8 +22,13 @@ const samples: LatchkeyError[] = [
   new errors.RoleLookupFailedError(),
   new errors.UpstreamUnavailableError('unreachable'),
   new errors.StoreUnavailableError('cluster-down'),
-  new errors.DaemonNotInitializedError(),
+  new errors.SandboxNotInitializedError(),
   new errors.CapacityExhaustedError('replay-guard-full'),
+  new errors.NotFoundError(),
+  new errors.MethodNotAllowedError(),
+  new errors.RequestTimeoutError('headers'),
+  new errors.UnsupportedMediaTypeError(),
+  new errors.HeadersTooLargeError(),
 ];
 
 describe('ERROR_STATUS', () => {
@@ -33,6 +38,10 @@ describe('ERROR_STATUS', () => {
     expect(Object.keys(errors.ERROR_STATUS).sort()).toEqual([...codes].sort());
     for (const error of samples)
       expect(error.status).toBe(errors.ERROR_STATUS[error.code as errors.ErrorCode]);
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(errors.ERROR_STATUS)).toBe(true);
   });
 
   it('keeps the statuses of DESIGN.md', () => {

@@ -165,6 +165,51 @@ export class TooManySessionsError extends LatchkeyError<'per-user-cap'> {
   }
 }
 
+/** No route answers this path (a server's own 404, or a framework's). */
+export class NotFoundError extends LatchkeyError<'no-route'> {
+  readonly code = 'NOT_FOUND';
+  readonly status = 404;
+  constructor(options?: LatchkeyErrorOptions) {
+    super('not found', 'no-route', options);
+  }
+}
+
+/** The path exists but not for this method (`OPTIONS`, `TRACE`, or a framework's 405). */
+export class MethodNotAllowedError extends LatchkeyError<'method'> {
+  readonly code = 'METHOD_NOT_ALLOWED';
+  readonly status = 405;
+  constructor(options?: LatchkeyErrorOptions) {
+    super('method not allowed', 'method', options);
+  }
+}
+
+/** A request whose headers or body did not arrive in time. */
+export class RequestTimeoutError extends LatchkeyError<'headers' | 'body'> {
+  readonly code = 'REQUEST_TIMEOUT';
+  readonly status = 408;
+  constructor(reason: RequestTimeoutError['reason'], options?: LatchkeyErrorOptions) {
+    super('request timeout', reason, options);
+  }
+}
+
+/** A request body in a media type the route does not read (a framework's 415). */
+export class UnsupportedMediaTypeError extends LatchkeyError<'media-type'> {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly status = 415;
+  constructor(options?: LatchkeyErrorOptions) {
+    super('unsupported media type', 'media-type', options);
+  }
+}
+
+/** Request headers over the server's limit (a framework's or Node's 431). */
+export class HeadersTooLargeError extends LatchkeyError<'headers-too-large'> {
+  readonly code = 'HEADERS_TOO_LARGE';
+  readonly status = 431;
+  constructor(options?: LatchkeyErrorOptions) {
+    super('headers too large', 'headers-too-large', options);
+  }
+}
+
 /** An unexpected failure. Servers answer it for anything that is not a `LatchkeyError`. */
 export class InternalError extends LatchkeyError<'unexpected'> {
   readonly code = 'INTERNAL';
@@ -214,12 +259,15 @@ export class StoreUnavailableError extends LatchkeyError<
   }
 }
 
-/** A sandbox asked to serve before `/init` installed its session key. */
-export class DaemonNotInitializedError extends LatchkeyError<'not-initialized'> {
+/**
+ * A sandbox asked to serve before `/init` installed its session key. The wire code keeps the name
+ * DESIGN.md gives it (`DAEMON_NOT_INITIALIZED`); the class says what is not initialised.
+ */
+export class SandboxNotInitializedError extends LatchkeyError<'not-initialized'> {
   readonly code = 'DAEMON_NOT_INITIALIZED';
   readonly status = 503;
   constructor(options?: LatchkeyErrorOptions) {
-    super('daemon not initialized', 'not-initialized', options);
+    super('sandbox not initialized', 'not-initialized', options);
   }
 }
 
@@ -228,7 +276,7 @@ export class DaemonNotInitializedError extends LatchkeyError<'not-initialized'> 
  * rather than evicting a live entry, which would reopen the hole it exists to close.
  */
 export class CapacityExhaustedError extends LatchkeyError<
-  'replay-guard-full' | 'cache-full' | 'registry-full'
+  'replay-guard-full' | 'cache-full' | 'registry-full' | 'sessions-full' | 'reviews-in-flight'
 > {
   readonly code = 'CAPACITY_EXHAUSTED';
   readonly status = 503;
@@ -237,8 +285,11 @@ export class CapacityExhaustedError extends LatchkeyError<
   }
 }
 
-/** Every public error code, with its HTTP status. */
-export const ERROR_STATUS: Readonly<Record<ErrorCode, LatchkeyError['status']>> = Object.freeze({
+/**
+ * Every public error code with its HTTP status: the one table. `ErrorCode` is derived from it, and a
+ * test checks each class against it, so a code cannot be added in one place and forgotten in another.
+ */
+export const ERROR_STATUS = {
   INVALID_REQUEST: 400,
   INVALID_TARGET: 400,
   UNAUTHENTICATED: 401,
@@ -246,12 +297,17 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, LatchkeyError['status']>> 
   INVALID_SESSION_TOKEN: 401,
   SESSION_REVOKED: 401,
   FORBIDDEN: 403,
+  NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   ALREADY_INITIALIZED: 409,
   SESSION_TARGET_MISMATCH: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   TOO_MANY_SESSIONS: 429,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   DECRYPT_FAILED: 500,
   ROLE_LOOKUP_FAILED: 500,
@@ -259,27 +315,40 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, LatchkeyError['status']>> 
   STORE_UNAVAILABLE: 503,
   DAEMON_NOT_INITIALIZED: 503,
   CAPACITY_EXHAUSTED: 503,
-});
+} as const;
+Object.freeze(ERROR_STATUS);
 
 /** The stable codes of every latchkey error. */
-export type ErrorCode =
-  | 'INVALID_REQUEST'
-  | 'INVALID_TARGET'
-  | 'UNAUTHENTICATED'
-  | 'INVALID_BOOTSTRAP_TOKEN'
-  | 'INVALID_SESSION_TOKEN'
-  | 'SESSION_REVOKED'
-  | 'FORBIDDEN'
-  | 'SESSION_NOT_FOUND'
-  | 'ALREADY_INITIALIZED'
-  | 'SESSION_TARGET_MISMATCH'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'TOO_MANY_SESSIONS'
-  | 'INTERNAL'
-  | 'DECRYPT_FAILED'
-  | 'ROLE_LOOKUP_FAILED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'STORE_UNAVAILABLE'
-  | 'DAEMON_NOT_INITIALIZED'
-  | 'CAPACITY_EXHAUSTED';
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * The class behind each code, so `LatchkeyError.is(error, 'STORE_UNAVAILABLE')` narrows to
+ * `StoreUnavailableError` (and its typed `reason`). A type test keeps it in step with `ERROR_STATUS`.
+ */
+export interface ErrorClassByCode {
+  INVALID_REQUEST: InvalidRequestError;
+  INVALID_TARGET: InvalidTargetError;
+  UNAUTHENTICATED: UnauthenticatedError;
+  INVALID_BOOTSTRAP_TOKEN: InvalidBootstrapTokenError;
+  INVALID_SESSION_TOKEN: InvalidSessionTokenError;
+  SESSION_REVOKED: SessionRevokedError;
+  FORBIDDEN: ForbiddenError;
+  NOT_FOUND: NotFoundError;
+  SESSION_NOT_FOUND: SessionNotFoundError;
+  METHOD_NOT_ALLOWED: MethodNotAllowedError;
+  REQUEST_TIMEOUT: RequestTimeoutError;
+  ALREADY_INITIALIZED: AlreadyInitializedError;
+  SESSION_TARGET_MISMATCH: SessionTargetMismatchError;
+  PAYLOAD_TOO_LARGE: PayloadTooLargeError;
+  UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError;
+  RATE_LIMITED: RateLimitedError;
+  TOO_MANY_SESSIONS: TooManySessionsError;
+  HEADERS_TOO_LARGE: HeadersTooLargeError;
+  INTERNAL: InternalError;
+  DECRYPT_FAILED: DecryptFailedError;
+  ROLE_LOOKUP_FAILED: RoleLookupFailedError;
+  UPSTREAM_UNAVAILABLE: UpstreamUnavailableError;
+  STORE_UNAVAILABLE: StoreUnavailableError;
+  DAEMON_NOT_INITIALIZED: SandboxNotInitializedError;
+  CAPACITY_EXHAUSTED: CapacityExhaustedError;
+}

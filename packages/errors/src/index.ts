@@ -1,19 +1,24 @@
 export {
   AlreadyInitializedError,
   CapacityExhaustedError,
-  DaemonNotInitializedError,
   DecryptFailedError,
   ERROR_STATUS,
+  type ErrorClassByCode,
   type ErrorCode,
   ForbiddenError,
+  HeadersTooLargeError,
   InternalError,
   InvalidBootstrapTokenError,
   InvalidRequestError,
   InvalidSessionTokenError,
   InvalidTargetError,
+  MethodNotAllowedError,
+  NotFoundError,
   PayloadTooLargeError,
   RateLimitedError,
+  RequestTimeoutError,
   RoleLookupFailedError,
+  SandboxNotInitializedError,
   SessionNotFoundError,
   SessionRevokedError,
   SessionTargetMismatchError,
@@ -22,6 +27,7 @@ export {
   type TokenFailureReason,
   TooManySessionsError,
   UnauthenticatedError,
+  UnsupportedMediaTypeError,
   UpstreamUnavailableError,
 } from './codes.js';
 export {
@@ -30,3 +36,4 @@ export {
   type LatchkeyErrorJson,
   type LatchkeyErrorOptions,
 } from './latchkey-error.js';
+export { createDeadlines, type Deadlines, storeFailureReason, toStoreError } from './store-failure.js';

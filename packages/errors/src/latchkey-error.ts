@@ -1,3 +1,5 @@
+import type { ErrorClassByCode, ErrorCode } from './codes.js';
+
 /**
  * The brand lives in the global symbol registry, so `LatchkeyError.is()` recognises errors thrown by
  * another copy of this package (an app that installs two versions side by side), where `instanceof`
@@ -6,7 +8,7 @@
 const BRAND = Symbol.for('@latchkey/errors');
 
 /** The HTTP statuses a latchkey error can carry. */
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 502 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 415 | 429 | 431 | 500 | 502 | 503;
 
 /** The JSON a client sees: the stable code and a fixed message, nothing else. */
 export interface LatchkeyErrorJson {
@@ -51,14 +53,17 @@ export abstract class LatchkeyError<Reason extends string = string> extends Erro
   }
 
   /**
-   * Brand check, safe across duplicate installs of this package. With a `code`, also checks the code.
+   * Brand check, safe across duplicate installs of this package. With a `code`, also checks the code
+   * and narrows to that code's class (its typed `reason` and fields).
    *
    * @example
    * ```ts
    * if (LatchkeyError.is(error, 'STORE_UNAVAILABLE')) metrics.increment('store.down');
    * ```
    */
-  static is(value: unknown, code?: string): value is LatchkeyError {
+  static is(value: unknown): value is LatchkeyError;
+  static is<Code extends ErrorCode>(value: unknown, code: Code): value is ErrorClassByCode[Code];
+  static is(value: unknown, code?: ErrorCode): value is LatchkeyError {
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
     return code === undefined || (value as { code?: unknown }).code === code;
   }

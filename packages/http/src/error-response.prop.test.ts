@@ -16,7 +16,7 @@ const latchkeyErrors: errors.LatchkeyError[] = [
   new errors.InternalError(),
   new errors.UpstreamUnavailableError('timeout'),
   new errors.StoreUnavailableError('cluster-down'),
-  new errors.DaemonNotInitializedError(),
+  new errors.SandboxNotInitializedError(),
   new errors.CapacityExhaustedError('cache-full'),
 ];
 

@@ -1,5 +1,5 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { DecryptFailedError, LatchkeyError } from '@latchkey/errors';
+import { createDeadlines, DecryptFailedError, LatchkeyError } from '@latchkey/errors';
 import { LRUCache } from 'lru-cache';
 import type { SessionStoreDriver } from './driver.js';
 import { envelopeKeyId, openEnvelope, sealEnvelope } from './envelope.js';
@@ -14,7 +14,6 @@ import {
   sessionKeyNames,
 } from './session-id.js';
 import { parseRecord, type SessionRecord, serializeRecord } from './session-record.js';
-import { createDeadlines } from './store-errors.js';
 
 /** Store operations, as named in failure events. */
 export type StoreOperation = 'put' | 'getRecord' | 'getPrivateKey' | 'touch' | 'delete' | 'rewrap';

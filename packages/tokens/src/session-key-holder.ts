@@ -3,7 +3,7 @@
  * never twice. A second `/init` cannot overwrite the key (threat T3: session hijack by re-init).
  */
 import type { KeyObject } from 'node:crypto';
-import { AlreadyInitializedError, DaemonNotInitializedError } from '@latchkey/errors';
+import { AlreadyInitializedError, SandboxNotInitializedError } from '@latchkey/errors';
 import {
   createSessionTokenVerifier,
   type SessionClaims,
@@ -58,7 +58,7 @@ export interface SessionKeyHolder {
 export function createSessionKeyHolder(options: SessionKeyHolderOptions): SessionKeyHolder {
   let installed: { sessionId: string; publicKey: KeyObject; verifier: SessionTokenVerifier } | undefined;
   const current = (): { sessionId: string; publicKey: KeyObject; verifier: SessionTokenVerifier } => {
-    if (installed === undefined) throw new DaemonNotInitializedError();
+    if (installed === undefined) throw new SandboxNotInitializedError();
     return installed;
   };
   return {
@@ -88,7 +88,7 @@ export function createSessionKeyHolder(options: SessionKeyHolderOptions): Sessio
       return current().verifier;
     },
     verify(token: string): Promise<SessionClaims> {
-      if (installed === undefined) return Promise.reject(new DaemonNotInitializedError());
+      if (installed === undefined) return Promise.reject(new SandboxNotInitializedError());
       return installed.verifier.verify(token);
     },
   };

@@ -4,7 +4,7 @@
  * is folded into `sink` (read after the run), so no case can be optimised away.
  */
 import { createRoutePolicy, requireEditorOrAdmin } from '@latchkey/guards';
-import { compareTargets, parseTarget, type Target } from '@latchkey/target';
+import { compareTargets, parseTarget, type Target } from '@latchkey/session-target';
 import { type Benchmark, compareThroughput, plain, versus } from '../harness.js';
 
 let sink = 0;

@@ -1,8 +1,8 @@
-import { isDnsLabel } from '@latchkey/target';
+import { isDnsLabel } from '@latchkey/session-target';
 import { z } from 'zod';
 
 const text = z.string().min(1);
-// DNS-1123 label: the rule `@latchkey/target` applies to namespaces and names.
+// DNS-1123 label: the rule `@latchkey/session-target` applies to namespaces and names.
 const label = z.string().refine(isDnsLabel);
 
 /** Minimum role per gitops route, and the body each one accepts. */

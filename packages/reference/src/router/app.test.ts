@@ -6,7 +6,7 @@ import {
   type SessionStoreDriver,
 } from '@latchkey/keystore';
 import { memoryDriver } from '@latchkey/keystore/memory';
-import { createTargetMatcher } from '@latchkey/target';
+import { createTargetMatcher } from '@latchkey/session-target';
 import { createBootstrapIssuer, createSigningKeyCache } from '@latchkey/tokens';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BootstrapKeys, bootstrapKeys, reachable, sleep } from '../../test/support.js';

@@ -3,7 +3,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:ht
 import { LatchkeyError, SessionNotFoundError, UpstreamUnavailableError } from '@latchkey/errors';
 import { readBody } from '@latchkey/http';
 import { isSessionId, type SessionStore } from '@latchkey/keystore';
-import { parseTarget, type Target, type TargetMatcher } from '@latchkey/target';
+import { parseTarget, type Target, type TargetMatcher } from '@latchkey/session-target';
 import {
   type BootstrapIssuer,
   createSessionTokenSigner,

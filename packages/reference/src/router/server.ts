@@ -5,7 +5,7 @@ import { createKeyring, createSessionStore, type SessionStoreDriver } from '@lat
 import { ioredisDriver } from '@latchkey/keystore/ioredis';
 import { iovalkeyDriver } from '@latchkey/keystore/iovalkey';
 import { memoryDriver } from '@latchkey/keystore/memory';
-import { createTargetMatcher } from '@latchkey/target';
+import { createTargetMatcher } from '@latchkey/session-target';
 import { createBootstrapIssuer, createSigningKeyCache } from '@latchkey/tokens';
 import type { RouterConfig } from '../config.js';
 import { errorFields, type Logger } from '../log.js';

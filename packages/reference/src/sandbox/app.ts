@@ -1,9 +1,9 @@
 import {
   AlreadyInitializedError,
-  DaemonNotInitializedError,
   InvalidBootstrapTokenError,
   InvalidSessionTokenError,
   LatchkeyError,
+  SandboxNotInitializedError,
 } from '@latchkey/errors';
 import { parseBearer, type RateLimiter, readJson } from '@latchkey/http';
 import type { BootstrapVerifier, SessionKeyHolder } from '@latchkey/tokens';
@@ -70,7 +70,7 @@ export function createSandboxApp(deps: SandboxDeps): App {
   };
 
   const api = async (request: Request, path: string): Promise<Response> => {
-    if (!holder.isInitialized) throw new DaemonNotInitializedError();
+    if (!holder.isInitialized) throw new SandboxNotInitializedError();
     const token = bearer(request);
     if (token === undefined) throw new InvalidSessionTokenError('missing');
     try {

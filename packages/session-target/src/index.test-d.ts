@@ -10,7 +10,7 @@ import {
   type TargetSecurityEvent,
 } from './index.js';
 
-describe('@latchkey/target types', () => {
+describe('@latchkey/session-target types', () => {
   it('parses unknown input into a readonly Target', () => {
     expectTypeOf(parseTarget).parameter(0).toEqualTypeOf<unknown>();
     expectTypeOf(parseTarget({})).toEqualTypeOf<Target>();

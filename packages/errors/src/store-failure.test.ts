@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDeadlines, storeFailureReason, toStoreError } from './store-errors.js';
+import { createDeadlines, storeFailureReason, toStoreError } from './store-failure.js';
 
 const withCode = (code: string): Error => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
 const named = (name: string, message = ''): Error => Object.assign(new Error(message), { name });

@@ -1,4 +1,5 @@
-import { LatchkeyError, StoreUnavailableError } from '@latchkey/errors';
+import { StoreUnavailableError } from './codes.js';
+import { LatchkeyError } from './latchkey-error.js';
 
 type Reason = StoreUnavailableError['reason'];
 
