@@ -29,6 +29,10 @@ export interface RouterConfig extends CommonConfig {
   readonly bootstrapPrivateKey: ParsedKey | undefined;
   readonly keyring: Keyring | undefined;
   readonly store: StoreConfig;
+  /** `LATCHKEY_MAX_SESSIONS`: live sessions with a sandbox in this router; default 1000. */
+  readonly maxSessions: number;
+  /** `LATCHKEY_MAX_SESSIONS_PER_CLIENT`: live sessions per client; default 100. */
+  readonly maxSessionsPerClient: number;
 }
 
 /** Console settings. */
@@ -46,6 +50,16 @@ function port(env: Env, fallback: number): number {
   if (!/^\d{1,5}$/.test(raw.trim())) throw new TypeError('PORT: not a port number');
   const value = Number(raw.trim());
   if (value > 65_535) throw new TypeError('PORT: not a port number');
+  return value;
+}
+
+/** A positive integer from the environment, or `fallback` when unset. */
+function count(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!set(raw)) return fallback;
+  const text = raw.trim();
+  const value = Number(text);
+  if (!/^\d{1,9}$/.test(text) || value < 1) throw new TypeError(`${name}: expected a positive integer`);
   return value;
 }
 
@@ -130,6 +144,8 @@ export function readRouterConfig(env: Env): RouterConfig {
     bootstrapPrivateKey: set(key) ? parsePrivateKey(key, 'LATCHKEY_BOOTSTRAP_PRIVATE_KEY') : undefined,
     keyring: keyring(env),
     store: readStoreConfig(env),
+    maxSessions: count(env, 'LATCHKEY_MAX_SESSIONS', 1_000),
+    maxSessionsPerClient: count(env, 'LATCHKEY_MAX_SESSIONS_PER_CLIENT', 100),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { BridgeOptions } from './bridge.js';
 import type { Env } from './config.js';
 import { listen } from './listen.js';
 import { createLogger, errorFields, type Logger } from './log.js';
@@ -6,6 +7,8 @@ import type { App } from './respond.js';
 /** A server assembled from its configuration, ready to listen. */
 export interface Built {
   readonly app: App;
+  /** How the bridge answers what never reaches the app (the sandbox's own 401 codes). */
+  readonly bridge?: BridgeOptions;
   /** Ends live streams (first step of a shutdown). */
   stop(): void;
   /** Releases what the server holds: sandboxes, store connections, subscriptions. */
@@ -46,7 +49,7 @@ export async function main(
   io: MainIo,
 ): Promise<void> {
   const { port, built } = await start(io.env, io.log);
-  const listening = await listen(built.app, { port, log: io.log });
+  const listening = await listen(built.app, { ...built.bridge, port, log: io.log });
   io.stdout.write(`listening on ${listening.url}\n`);
   io.log.info('listening', { url: listening.url });
   let stopping = false;
