@@ -183,14 +183,15 @@ export function toNodeListener(
   const duplicateAuthorization =
     options.duplicateAuthorization ?? (() => new UnauthenticatedError('malformed'));
   return (req, res) => {
-    const request = toRequest(req);
+    const request = REFUSED_METHODS.has(req.method ?? '') ? undefined : toRequest(req);
     const context: RequestContext = { remoteAddress: req.socket.remoteAddress ?? 'unknown' };
     const respond = async (): Promise<void> => {
       let response: Response;
-      if (request === undefined) {
-        response = json(400, { code: 'INVALID_REQUEST', message: 'invalid request' });
-      } else if (REFUSED_METHODS.has(request.method)) {
+      if (REFUSED_METHODS.has(req.method ?? '')) {
+        // Before the Fetch Request: it refuses to even represent TRACE and CONNECT.
         response = toResponse(new MethodNotAllowedError(), log);
+      } else if (request === undefined) {
+        response = json(400, { code: 'INVALID_REQUEST', message: 'invalid request' });
       } else if (authorizationCount(req.rawHeaders) > 1) {
         response = toResponse(duplicateAuthorization(request), log);
       } else {

@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '@latchkey/errors';
 import { createRegistry, type Registry } from '@latchkey/registry';
 import { SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { drain, readUntil } from '../../test/support.js';
+import { bearer, drain, expectError, readUntil } from '../../test/support.js';
 import { silentLogger } from '../log.js';
 import type { App } from '../respond.js';
 import { AUTH_COOKIE, createConsoleApp } from './app.js';
@@ -13,18 +13,12 @@ import { memoryDenylist } from './denylist.js';
 const base = 'http://127.0.0.1';
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
-}
-
 const json = (path: string, body: unknown, headers: Record<string, string> = {}): Request =>
   new Request(base + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 describe('createConsoleApp', () => {
   let app: App;

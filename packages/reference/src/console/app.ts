@@ -36,8 +36,15 @@ export interface ConsoleDeps {
   readonly shutdown?: AbortSignal;
 }
 
+/** DESIGN: a user id is 1–256 characters without control characters (C0, DEL, C1). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LoginBody = z.object({
-  user: z.string().min(1).max(128),
+  user: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((user) => !CONTROL.test(user)),
   role: z.enum(['viewer', 'editor', 'admin']),
 });
 
@@ -122,7 +129,8 @@ export function createConsoleApp(deps: ConsoleDeps): App {
     const options = {
       signal: AbortSignal.any(signals),
       intervalMs: deps.streamIntervalMs ?? 500,
-      onEnd: lease.release,
+      // Called as a function, not a method: bound here, whatever the registry's lease looks like.
+      onEnd: () => lease.release(),
     };
     if (path === '/api/events') {
       return new Response(eventStream({ ...options, user: identity.user }), {

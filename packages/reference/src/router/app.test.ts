@@ -9,7 +9,7 @@ import { memoryDriver } from '@latchkey/keystore/memory';
 import { createTargetMatcher } from '@latchkey/session-target';
 import { createBootstrapIssuer, createSigningKeyCache } from '@latchkey/tokens';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BootstrapKeys, bootstrapKeys, reachable, sleep } from '../../test/support.js';
+import { type BootstrapKeys, bootstrapKeys, expectError, reachable, sleep } from '../../test/support.js';
 import { sessionFingerprint } from '../fingerprint.js';
 import { type LogFields, type Logger, silentLogger } from '../log.js';
 import { createRouterApp, type RouterApp, type RouterDeps, SESSION_HEADER } from './app.js';
@@ -93,11 +93,6 @@ function switchableDriver(): {
     swapKey: (...args) => (isDown ? refuse() : inner.swapKey(...args)),
   };
   return { driver, down: (value) => (isDown = value), reads, writes };
-}
-
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
 }
 
 /** The router under test with in-process sandboxes, over `sessions`; `extra` overrides any dependency. */

@@ -6,7 +6,7 @@ import {
   type TestServer,
 } from '@latchkey/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drain, readUntil, type ServerProcess, sleep, spawnAll } from '../support.js';
+import { bearer, drain, expectError, readUntil, type ServerProcess, sleep, spawnAll } from '../support.js';
 
 type Backend = 'memory' | 'redis' | 'valkey' | 'redis-cluster';
 
@@ -18,13 +18,6 @@ function securityEvents(stderr: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((entry) => entry.event === 'security');
 }
-
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
-}
-
-const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 async function login(console_: ServerProcess, user: string, role: string): Promise<string> {
   const response = await fetch(`${console_.url}/auth/login`, {
@@ -98,7 +91,10 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
 
       const security = securityEvents(router.stderr());
       expect(security).toContainEqual(
-        expect.objectContaining({ type: 'session-target-mismatch', sessionId: id }),
+        expect.objectContaining({
+          type: 'session-target-mismatch',
+          session: expect.stringMatching(/^[0-9a-f]{16}$/),
+        }),
       );
 
       expect((await fetch(`${router.url}/v1/sessions/${id}`, { method: 'DELETE' })).status).toBe(204);
@@ -107,6 +103,17 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
         404,
         'SESSION_NOT_FOUND',
       );
+      await expectError(
+        await fetch(`${router.url}/v1/sessions/${id}`, { method: 'DELETE' }),
+        404,
+        'SESSION_NOT_FOUND',
+      );
+      // Issue 10, finding 6: the whole lifecycle is in the log, the id never is (its fingerprint is).
+      const lines = router.stderr();
+      for (const event of ['session-created', 'initialized', 'session-deleted']) {
+        expect(lines).toMatch(new RegExp(`"event":"${event}"[^\\n]*"session":"[0-9a-f]{16}"`));
+      }
+      expect(lines).not.toContain(id);
     });
 
     it("ends a user's streams within a second of logout while another user's stream continues", async () => {
