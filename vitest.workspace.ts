@@ -26,6 +26,7 @@ const PACKAGES = [
   'http',
   'testkit',
   'docs',
+  'contracts',
   'bench',
   'reference',
 ] as const;
