@@ -1,4 +1,5 @@
 import { createKeyring, type Keyring, type KeyringInput } from '@latchkey/keystore';
+import { parseOrigins } from './console/origin.js';
 import { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
 
 /** Environment variables as `process.env` holds them. */
@@ -40,6 +41,10 @@ export interface ConsoleConfig extends CommonConfig {
   readonly consoleKey: ParsedKey | undefined;
   readonly store: StoreConfig;
   readonly oauthConfigured: boolean;
+  /** `LATCHKEY_MAX_STREAMS_PER_USER`: live streams per user; default 32. */
+  readonly maxStreamsPerUser: number;
+  /** `LATCHKEY_ALLOWED_ORIGINS`: origins allowed besides the server's own. */
+  readonly allowedOrigins: ReadonlySet<string>;
 }
 
 const set = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
@@ -168,5 +173,7 @@ export function readConsoleConfig(env: Env): ConsoleConfig {
     consoleKey,
     store: readStoreConfig(env),
     oauthConfigured: set(env.GITHUB_CLIENT_ID) && set(env.GITHUB_CLIENT_SECRET),
+    maxStreamsPerUser: count(env, 'LATCHKEY_MAX_STREAMS_PER_USER', 32),
+    allowedOrigins: parseOrigins(env.LATCHKEY_ALLOWED_ORIGINS),
   };
 }

@@ -1,4 +1,4 @@
-export { toNodeListener } from './bridge.js';
+export { type BridgeOptions, toNodeListener } from './bridge.js';
 export {
   type CommonConfig,
   type ConsoleConfig,
@@ -13,22 +13,43 @@ export {
 } from './config.js';
 export { AUTH_COOKIE, type ConsoleDeps, createConsoleApp } from './console/app.js';
 export {
-  CONSOLE_TYP,
+  CONSOLE_ROLES,
+  type ConsoleClaims,
   type ConsoleIdentity,
+  type ConsoleRole,
   type ConsoleTokens,
   createConsoleTokens,
 } from './console/console-tokens.js';
-export { type Denylist, type DenylistClient, memoryDenylist, redisDenylist } from './console/denylist.js';
 export { GITOPS_ROUTES, type GitopsRoute } from './console/gitops.js';
-export { buildConsole } from './console/server.js';
+export { assertConsoleOrigin, parseOrigins } from './console/origin.js';
+export { buildConsole, type ConsoleOptions } from './console/server.js';
+export { createFingerprint, type Fingerprint, sessionFingerprint } from './fingerprint.js';
 export { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
-export { type Listening, listen } from './listen.js';
+export {
+  type ConnectionBounds,
+  DEFAULT_CONNECTION_BOUNDS,
+  type Listening,
+  type ListenOptions,
+  listen,
+} from './listen.js';
 export { createLogger, type LogFields, type Logger, type LogSink, silentLogger } from './log.js';
 export { type Built, type MainIo, main, processIo, type ServerName } from './main.js';
-export { type App, json, toResponse } from './respond.js';
+export { type App, json, type RequestContext, toResponse } from './respond.js';
 export { createRouterApp, type RouterApp, type RouterDeps, SESSION_HEADER } from './router/app.js';
+export { type ForwardRequest, forward } from './router/proxy.js';
 export { inProcessSandboxes, type SandboxLauncher } from './router/sandboxes.js';
 export { buildRouter, type RouterOptions } from './router/server.js';
+export {
+  createSessionSlots,
+  type SessionSlot,
+  type SessionSlots,
+  type SessionSlotsOptions,
+} from './router/session-slots.js';
+export {
+  createSessionTokens,
+  type SessionTokens,
+  type SessionTokensOptions,
+} from './router/session-tokens.js';
 export {
   createSessionSweeper,
   type SessionSweeper,

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { LatchkeyError, SessionNotFoundError, UpstreamUnavailableError } from '@latchkey/errors';
 import { readBody } from '@latchkey/http';
-import { isSessionId, type SessionStore } from '@latchkey/keystore';
+import { generateSessionId, isSessionId, type SessionStore } from '@latchkey/keystore';
 import { parseTarget, type Target, type TargetMatcher } from '@latchkey/session-target';
 import {
   type BootstrapIssuer,
@@ -144,7 +143,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
   ): Promise<{ sessionId: string; endpoint: string; token: string }> => {
     // The slot first: a refused creation spends no key pair, no sandbox and no signature.
     const slot = slots.acquire(client);
-    const sessionId = randomBytes(16).toString('base64url');
+    const sessionId = generateSessionId();
     creating.add(sessionId);
     held.set(sessionId, slot);
     try {
@@ -184,8 +183,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           target,
           endpoint,
           authMode: 'session-token',
-          createdAt,
-          expiresAt: createdAt + ttlSeconds * 1000,
+          createdAtMs: createdAt,
+          expiresAtMs: createdAt + ttlSeconds * 1000,
         },
         // The JWK taken at generation: the store checks and writes it without exporting the key again.
         privateKey: pair.privateJwk,

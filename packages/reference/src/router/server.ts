@@ -2,9 +2,8 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { SessionNotFoundError } from '@latchkey/errors';
 import { createKeyring, createSessionStore, type SessionStoreDriver } from '@latchkey/keystore';
-import { ioredisDriver } from '@latchkey/keystore/ioredis';
-import { iovalkeyDriver } from '@latchkey/keystore/iovalkey';
 import { memoryDriver } from '@latchkey/keystore/memory';
+import { redisSessionDriver } from '@latchkey/keystore/redis';
 import { createTargetMatcher } from '@latchkey/session-target';
 import { createBootstrapIssuer, createSigningKeyCache } from '@latchkey/tokens';
 import type { RouterConfig } from '../config.js';
@@ -53,7 +52,7 @@ export async function buildRouter(
   } else {
     store = await connectStore(config.store, (error) => log.warn('store-error', errorFields(error)));
     const client = Object.assign(store.client, { isCluster: store.isCluster });
-    driver = config.store.kind === 'valkey' ? iovalkeyDriver(client) : ioredisDriver(client);
+    driver = redisSessionDriver(client);
   }
   const sessions = createSessionStore({
     driver,
