@@ -190,9 +190,10 @@ export function createConsoleApp(deps: ConsoleDeps): App {
       const body = await readJson(request, { parse: (value) => LoginBody.parse(value) });
       const { token, claims } = await tokens.issuer.issue(body.user, { role: body.role });
       log.info('login', { user: claims.userId, role: claims.custom.role });
+      // Max-Age = the token's lifetime (DESIGN), so the cookie and the token end together.
       const cookie = serializeAuthCookie(token, {
         ...cookieOptions,
-        expiresAtSeconds: claims.expiresAtSeconds,
+        maxAgeSeconds: claims.expiresAtSeconds - claims.issuedAtSeconds,
       });
       return json(200, { token }, { 'set-cookie': cookie });
     }
