@@ -49,7 +49,7 @@ export class InvalidTargetError extends LatchkeyError<'shape' | 'namespace' | 'n
 
 /** No usable credential: absent, malformed, expired, revoked or failing verification. */
 export class UnauthenticatedError extends LatchkeyError<
-  'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked'
+  'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | 'audience'
 > {
   readonly code = 'UNAUTHENTICATED';
   readonly status = 401;
@@ -88,7 +88,9 @@ export class SessionRevokedError extends LatchkeyError<
 }
 
 /** An authenticated caller whose role does not allow the action. */
-export class ForbiddenError extends LatchkeyError<'insufficient-role' | 'unknown-role' | 'no-policy'> {
+export class ForbiddenError extends LatchkeyError<
+  'insufficient-role' | 'unknown-role' | 'no-policy' | 'not-service-account' | 'access-denied'
+> {
   readonly code = 'FORBIDDEN';
   readonly status = 403;
   constructor(reason: ForbiddenError['reason'], options?: LatchkeyErrorOptions) {
@@ -195,7 +197,15 @@ export class RoleLookupFailedError extends LatchkeyError<'lookup-failed'> {
 }
 
 /** The upstream a request is forwarded to did not answer. */
-export class UpstreamUnavailableError extends LatchkeyError<'unreachable' | 'timeout' | 'bad-response'> {
+export class UpstreamUnavailableError extends LatchkeyError<
+  | 'unreachable'
+  | 'timeout'
+  | 'bad-response'
+  | 'rate-limited'
+  | 'server-error'
+  | 'reviewer-credential-refused'
+  | 'reviewer-credential-unreadable'
+> {
   readonly code = 'UPSTREAM_UNAVAILABLE';
   readonly status = 502;
   constructor(reason: UpstreamUnavailableError['reason'], options?: LatchkeyErrorOptions) {
@@ -228,7 +238,7 @@ export class DaemonNotInitializedError extends LatchkeyError<'not-initialized'> 
  * rather than evicting a live entry, which would reopen the hole it exists to close.
  */
 export class CapacityExhaustedError extends LatchkeyError<
-  'replay-guard-full' | 'cache-full' | 'registry-full'
+  'replay-guard-full' | 'cache-full' | 'registry-full' | 'reviews-in-flight'
 > {
   readonly code = 'CAPACITY_EXHAUSTED';
   readonly status = 503;
