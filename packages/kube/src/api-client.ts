@@ -83,6 +83,10 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
     scheduling: 'lifo',
   });
   const prefix = apiServer.pathname.replace(/\/$/, '');
+  const dropIdleSockets = (): void => {
+    for (const sockets of Object.values(agent.freeSockets))
+      for (const socket of sockets ?? []) socket.destroy();
+  };
 
   return {
     apiServer,
@@ -105,54 +109,75 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
           if (response !== undefined) resolve(response);
           else reject(error);
         };
-        const req = httpsRequest({
-          agent,
-          protocol: 'https:',
-          hostname: apiServer.hostname.replace(/^\[|\]$/g, ''),
-          port: apiServer.port === '' ? 443 : Number(apiServer.port),
-          method: call.method,
-          path: prefix + call.path,
-          headers: {
-            accept: 'application/json',
-            authorization: `Bearer ${call.bearerToken}`,
-            ...(payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': payload.length }),
-          },
-        });
+        let req: ReturnType<typeof httpsRequest> | undefined;
+        let retried = false;
+        const attempt = (): void => {
+          const current = httpsRequest({
+            agent,
+            protocol: 'https:',
+            hostname: apiServer.hostname.replace(/^\[|\]$/g, ''),
+            port: apiServer.port === '' ? 443 : Number(apiServer.port),
+            method: call.method,
+            path: prefix + call.path,
+            headers: {
+              accept: 'application/json',
+              authorization: `Bearer ${call.bearerToken}`,
+              ...(payload === undefined
+                ? {}
+                : { 'content-type': 'application/json', 'content-length': payload.length }),
+            },
+          });
+          req = current;
+          let responded = false;
+          current.on('error', (error) => {
+            // A kept-alive socket the server closed while it sat idle fails before any byte of an
+            // answer; the request never reached the server, so one retry on a fresh socket is safe
+            // (Node's documented pattern for `reusedSocket`).
+            // The other idle sockets are likely as dead (the server restarted): drop them all, so the
+            // retry and the calls after it open fresh connections instead of burning stale ones.
+            dropIdleSockets();
+            if (!responded && !retried && !settled && current.reusedSocket) {
+              retried = true;
+              attempt();
+              return;
+            }
+            finish(new UpstreamUnavailableError('unreachable', { cause: error }));
+          });
+          current.on('response', (res) => {
+            responded = true;
+            const chunks: Buffer[] = [];
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              if (bytes > maxResponseBytes) {
+                finish(new UpstreamUnavailableError('bad-response'));
+                current.destroy();
+                return;
+              }
+              chunks.push(chunk);
+            });
+            res.on('error', (error) => finish(new UpstreamUnavailableError('unreachable', { cause: error })));
+            res.on('aborted', () => finish(new UpstreamUnavailableError('unreachable')));
+            res.on('end', () => {
+              finish(undefined, {
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks, bytes),
+              });
+            });
+          });
+          current.end(payload);
+        };
         const timer = setTimeout(() => {
           finish(new UpstreamUnavailableError('timeout'));
-          req.destroy();
+          req?.destroy();
         }, deadlineMs);
         const onAbort = (): void => {
           finish(signal?.reason);
-          req.destroy();
+          req?.destroy();
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        req.on('error', (error) => finish(new UpstreamUnavailableError('unreachable', { cause: error })));
-        req.on('response', (res) => {
-          const chunks: Buffer[] = [];
-          let bytes = 0;
-          res.on('data', (chunk: Buffer) => {
-            bytes += chunk.length;
-            if (bytes > maxResponseBytes) {
-              finish(new UpstreamUnavailableError('bad-response'));
-              req.destroy();
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('error', (error) => finish(new UpstreamUnavailableError('unreachable', { cause: error })));
-          res.on('aborted', () => finish(new UpstreamUnavailableError('unreachable')));
-          res.on('end', () => {
-            finish(undefined, {
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks, bytes),
-            });
-          });
-        });
-        req.end(payload);
+        attempt();
       });
     },
     close() {

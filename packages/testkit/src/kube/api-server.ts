@@ -68,7 +68,9 @@ export type KubeFault =
   | { readonly type: 'internal-error' }
   | { readonly type: 'reset' }
   | { readonly type: 'garbage' }
-  | { readonly type: 'wrong-kind' };
+  | { readonly type: 'wrong-kind' }
+  /** Answers this status and JSON body instead (e.g. a review shaped in a way this server never sends). */
+  | { readonly type: 'respond'; readonly status: number; readonly body: unknown };
 
 /** Which requests a fault applies to. */
 export type FaultScope = 'tokenreviews' | 'subjectaccessreviews' | 'all';
@@ -352,7 +354,8 @@ export async function startKubeApiServer(
     const fault = takeFault(scope);
     if (fault?.type === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.type === 'reset') {
-      req.socket.resetAndDestroy();
+      // A TLS socket has no TCP handle of its own to reset: closing it unanswered is what a client sees.
+      req.socket.destroy();
       return;
     }
     if (fault?.type === 'too-many-requests') {
@@ -369,6 +372,7 @@ export async function startKubeApiServer(
     if (fault?.type === 'internal-error') {
       return sendStatus(res, 500, 'InternalError', 'Internal error occurred: testkit fault');
     }
+    if (fault?.type === 'respond') return sendJson(res, fault.status, fault.body);
     if (fault?.type === 'garbage') {
       res.writeHead(201, { 'content-type': 'application/json' });
       res.end('{"kind":"TokenRev\u0000<html>garbage');
