@@ -1,0 +1,22 @@
+import { startKubeApiServer } from './packages/testkit/src/index.ts';
+import { createKubeApiClient, createTokenReviewer, createCacheKeyer, checkTokenShape } from './packages/kube/src/index.ts';
+import https from 'node:https';
+let conns = 0; const orig = https.Agent.prototype.createConnection; https.Agent.prototype.createConnection = function (...a) { conns++; return orig.apply(this, a); };
+const kube = await startKubeApiServer();
+kube.createServiceAccount('latchkey', 'router'); kube.grantReviewer('latchkey', 'router');
+kube.createServiceAccount('team-a', 'runner');
+const reviewerToken = kube.issueToken({ namespace: 'latchkey', serviceAccount: 'router' });
+const client = createKubeApiClient({ apiServer: kube.url, ca: kube.caPem });
+const r = createTokenReviewer({ client, credential: () => reviewerToken, audiences: ['latchkey'], positiveTtlMs: 0 });
+const tok = kube.issueToken({ namespace: 'team-a', serviceAccount: 'runner', audiences: ['latchkey'] });
+let t = performance.now();
+for (let i = 0; i < 300; i++) await r.review(tok);
+console.log('review avg us', (performance.now() - t) / 300 * 1000);
+t = performance.now();
+for (let i = 0; i < 300; i++) await client.request({ method: 'POST', path: '/apis/authentication.k8s.io/v1/tokenreviews', bearerToken: reviewerToken, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: tok, audiences: ['latchkey'] } } });
+console.log('client.request avg us', (performance.now() - t) / 300 * 1000);
+const k = createCacheKeyer();
+t = performance.now(); for (let i = 0; i < 3000; i++) { k(tok + 'x'); checkTokenShape(tok, Date.now()); JSON.stringify({ spec: { token: tok } }); } console.log('cpu part us', (performance.now() - t) / 3000 * 1000);
+console.log(kube.counts(), 'connections', conns);
+for (let round = 0; round < 3; round++) { let a = performance.now(); for (let i = 0; i < 200; i++) await r.review(tok); const ra = performance.now() - a; a = performance.now(); for (let i = 0; i < 200; i++) await client.request({ method: 'POST', path: '/apis/authentication.k8s.io/v1/tokenreviews', bearerToken: reviewerToken, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: tok, audiences: ['latchkey'] } } }); console.log('ratio', ra / (performance.now() - a)); }
+client.close(); await kube.close();
