@@ -429,13 +429,13 @@ describe('startKubeApiServer', () => {
   });
 });
 
-/** kubectl from PATH; missing is a failure, never a skip (CI installs it: `apt-get install kubectl`). */
+/** kubectl from PATH; missing is a failure, never a skip (CI: `apt-get install -y kubernetes-client`). */
 function kubectlBinary(): string {
   try {
     return requireBinary('kubectl');
   } catch {
     throw new Error(
-      'kubectl is not installed: `apt-get install -y kubectl` (CI installs it before the tests)',
+      'kubectl is not installed: `apt-get install -y kubernetes-client` (Debian; kubectl 1.20 and 1.32 both pass)',
     );
   }
 }
