@@ -111,7 +111,12 @@ export function bearerToken(authorization: string | readonly string[] | undefine
  * ```
  */
 export function createKubeCallerAuth(options: KubeCallerAuthOptions): KubeCallerAuth {
-  const ca = readFileSync(options.caFile);
+  let ca: Buffer;
+  try {
+    ca = readFileSync(options.caFile);
+  } catch (error) {
+    throw new TypeError(`caFile ${options.caFile} could not be read`, { cause: error });
+  }
   const client = createKubeApiClient({
     apiServer: options.apiServer,
     ca,
