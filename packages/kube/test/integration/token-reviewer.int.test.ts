@@ -377,9 +377,11 @@ describe('createTokenReviewer', () => {
           true,
         );
       }
-      expect(tokenReviews()).toBe(10_001);
+      // Every junk token was reviewed (none was cached as good), and the good entry is still there.
+      const afterFlood = tokenReviews();
+      expect(afterFlood).toBeGreaterThanOrEqual(10_001);
       await r.review(good);
-      expect(tokenReviews()).toBe(10_001);
+      expect(tokenReviews()).toBe(afterFlood);
     }, 60_000);
   });
 
