@@ -83,6 +83,7 @@ export function createAccessReviewer(options: AccessReviewerOptions): AccessRevi
     try {
       const response = await client.request({
         method: 'POST',
+        idempotent: true,
         path: SUBJECT_ACCESS_REVIEW_PATH,
         bearerToken: await options.credential(),
         body: requestBody(subject, attributes),

@@ -33,6 +33,13 @@ export interface KubeRequest {
   readonly signal?: AbortSignal;
   /** Overrides the client's deadline for this call. */
   readonly timeoutMs?: number;
+  /**
+   * Whether the call may be sent twice: a call on a kept-alive socket that the server closed is
+   * retried once on a fresh one, which may repeat it if the server read it just before closing.
+   * Default: true for GET, PUT and DELETE; false for POST and PATCH. Reviews pass true (they change
+   * nothing).
+   */
+  readonly idempotent?: boolean;
 }
 
 /** What the API server answered. Any status is returned; only transport failures throw. */
@@ -94,6 +101,7 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
       if (!call.path.startsWith('/')) throw new TypeError('path must start with /');
       const payload = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
       const deadlineMs = call.timeoutMs ?? timeoutMs;
+      const retryable = call.idempotent ?? (call.method !== 'POST' && call.method !== 'PATCH');
       return new Promise<KubeResponse>((resolve, reject) => {
         const { signal } = call;
         if (signal?.aborted === true) {
@@ -131,12 +139,12 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
           let responded = false;
           current.on('error', (error) => {
             // A kept-alive socket the server closed while it sat idle fails before any byte of an
-            // answer; the request never reached the server, so one retry on a fresh socket is safe
-            // (Node's documented pattern for `reusedSocket`).
+            // answer; an idempotent call is retried once on a fresh socket (Node's documented pattern
+            // for `reusedSocket`).
             // The other idle sockets are likely as dead (the server restarted): drop them all, so the
             // retry and the calls after it open fresh connections instead of burning stale ones.
             dropIdleSockets();
-            if (!responded && !retried && !settled && current.reusedSocket) {
+            if (retryable && !responded && !retried && !settled && current.reusedSocket) {
               retried = true;
               attempt();
               return;

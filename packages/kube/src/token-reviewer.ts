@@ -139,6 +139,7 @@ export function createTokenReviewer(options: TokenReviewerOptions): TokenReviewe
       const bearerToken = await options.credential();
       const response = await client.request({
         method: 'POST',
+        idempotent: true,
         path: TOKEN_REVIEW_PATH,
         bearerToken,
         body: body(token),
