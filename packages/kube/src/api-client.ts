@@ -30,6 +30,8 @@ export interface KubeRequest {
   readonly bearerToken: string;
   /** Sent as JSON. */
   readonly body?: unknown;
+  /** A body already serialised as JSON (takes precedence over `body`). */
+  readonly jsonBody?: string;
   readonly signal?: AbortSignal;
   /** Overrides the client's deadline for this call. */
   readonly timeoutMs?: number;
@@ -99,7 +101,12 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
     apiServer,
     request(call) {
       if (!call.path.startsWith('/')) throw new TypeError('path must start with /');
-      const payload = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body));
+      const payload =
+        call.jsonBody !== undefined
+          ? Buffer.from(call.jsonBody)
+          : call.body === undefined
+            ? undefined
+            : Buffer.from(JSON.stringify(call.body));
       const deadlineMs = call.timeoutMs ?? timeoutMs;
       const retryable = call.idempotent ?? (call.method !== 'POST' && call.method !== 'PATCH');
       return new Promise<KubeResponse>((resolve, reject) => {

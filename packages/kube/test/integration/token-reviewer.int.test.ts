@@ -70,8 +70,14 @@ describe('createTokenReviewer', () => {
     });
 
     it('sends spec.token and spec.audiences with its own bearer credential', async () => {
-      await reviewer().review(fx.callerToken());
+      const token = fx.callerToken();
+      await reviewer().review(token);
       const sent = fx.kube.recorded().at(-1);
+      expect(sent?.body).toEqual({
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        spec: { token, audiences: ['latchkey'] },
+      });
       expect(sent).toMatchObject({
         method: 'POST',
         path: '/apis/authentication.k8s.io/v1/tokenreviews',
