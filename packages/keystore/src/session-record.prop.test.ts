@@ -14,11 +14,13 @@ const record: fc.Arbitrary<SessionRecord> = fc
     endpoint,
     authMode: fc.stringMatching(/^[a-z0-9._-]{1,64}$/),
     times: fc.tuple(epoch, epoch),
+    owner: fc.option(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/), { nil: undefined }),
   })
-  .map(({ times: [a, b], ...rest }) => ({
+  .map(({ times: [a, b], owner, ...rest }) => ({
     ...rest,
     createdAtMs: Math.min(a, b),
     expiresAtMs: Math.max(a, b),
+    ...(owner === undefined ? {} : { owner }),
   }));
 
 test.prop([record])(

@@ -14,6 +14,17 @@ describe('serializeRecord / parseRecord', () => {
     expect(parseRecord(serializeRecord(record))).toEqual(record);
   });
 
+  it('round-trips a record with an owner, written last', () => {
+    const owned = { ...record, owner: '6f1c2e1a-8a52-4c55-9d1b-1f0e8e0b9a3c' };
+    expect(serializeRecord(owned)).toBe(JSON.stringify(owned));
+    expect(parseRecord(serializeRecord(owned))).toEqual(owned);
+  });
+
+  it('types a stored record whose owner breaks its rules', () => {
+    const text = JSON.stringify({ ...record, owner: 'x y' });
+    expect(() => parseRecord(text)).toThrow(expect.objectContaining({ code: 'INTERNAL', status: 500 }));
+  });
+
   it('writes the same text as JSON.stringify, escaping what an endpoint may hold', () => {
     for (const endpoint of ['http://127.0.0.1:8080', 'https://h/a"b\\c', 'http://h/\u2028é?q=<>']) {
       const value = { ...record, endpoint };
@@ -49,6 +60,11 @@ describe('serializeRecord / parseRecord', () => {
     ['an endpoint over 2048 characters', { ...record, endpoint: `http://a/${'x'.repeat(2048)}` }],
     ['an auth mode with spaces', { ...record, authMode: 'session token' }],
     ['an array as the target', { ...record, target: ['team-a', 'agent-1', 'AgentRuntime'] }],
+    ['an empty owner', { ...record, owner: '' }],
+    ['an owner with a quote', { ...record, owner: 'a"b' }],
+    ['an owner over 128 characters', { ...record, owner: 'a'.repeat(129) }],
+    ['an owner that is not a string', { ...record, owner: 42 }],
+    ['an undefined owner', { ...record, owner: undefined }],
   ])('refuses to write %s (TypeError)', (_, bad) => {
     expect(() => serializeRecord(bad as SessionRecord)).toThrow(TypeError);
   });

@@ -19,7 +19,8 @@ export interface SessionTarget {
 
 /**
  * What the store keeps about a session besides its private key. Stored as JSON with these member
- * names, in this order: `{"target":{"namespace","name","kind"},"endpoint","authMode","createdAtMs","expiresAtMs"}`.
+ * names, in this order: `{"target":{"namespace","name","kind"},"endpoint","authMode","createdAtMs","expiresAtMs"}`,
+ * followed by `"owner"` when the session has one.
  *
  * @example
  * ```ts
@@ -46,12 +47,20 @@ export interface SessionRecord {
    * that `touch` extends; `getRecord` returns `null` once `expiresAtMs` has passed, whatever the TTL.
    */
   readonly expiresAtMs: number;
+  /**
+   * The principal the session belongs to, when it has one (e.g. the Kubernetes UID of the service
+   * account that created it): 1 to 128 of `A-Z a-z 0-9 - _ . :`, starting with a letter or digit.
+   * Absent for sessions without an owner. The store keeps it; the caller enforces it.
+   */
+  readonly owner?: string;
 }
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 const AUTH_MODE = /^[a-z0-9._-]{1,64}$/;
+const OWNER = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const RECORD_KEYS = ['target', 'endpoint', 'authMode', 'createdAtMs', 'expiresAtMs'] as const;
+const OWNED_RECORD_KEYS = [...RECORD_KEYS, 'owner'] as const;
 const TARGET_KEYS = ['namespace', 'name', 'kind'] as const;
 
 /** A plain object whose own keys are exactly `keys` (no more, no fewer). */
@@ -65,6 +74,10 @@ function isEpochMs(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
+function isOwner(value: unknown): value is string {
+  return typeof value === 'string' && OWNER.test(value);
+}
+
 function isEndpoint(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > 2048) return false;
   if (!value.startsWith('http://') && !value.startsWith('https://')) return false;
@@ -76,9 +89,10 @@ function isEndpoint(value: unknown): value is string {
  * every uncached read, where a schema library cost more than the encryption.
  */
 function isSessionRecord(value: unknown): value is SessionRecord {
-  if (!hasExactKeys(value, RECORD_KEYS)) return false;
-  const { target, endpoint, authMode, createdAtMs, expiresAtMs } = value;
+  if (!hasExactKeys(value, RECORD_KEYS) && !hasExactKeys(value, OWNED_RECORD_KEYS)) return false;
+  const { target, endpoint, authMode, createdAtMs, expiresAtMs, owner } = value;
   if (!hasExactKeys(target, TARGET_KEYS)) return false;
+  if (Object.hasOwn(value, 'owner') && !isOwner(owner)) return false;
   return isValidRecord(
     target.namespace,
     target.name,
@@ -125,9 +139,11 @@ function isValidRecord(
  * ```
  */
 export function serializeRecord(record: SessionRecord): string {
-  if (!hasExactKeys(record, RECORD_KEYS)) throw new TypeError('invalid session record');
-  const { target, endpoint, authMode, createdAtMs, expiresAtMs } = record;
+  const owned = hasExactKeys(record, OWNED_RECORD_KEYS);
+  if (!owned && !hasExactKeys(record, RECORD_KEYS)) throw new TypeError('invalid session record');
+  const { target, endpoint, authMode, createdAtMs, expiresAtMs, owner } = record;
   if (!hasExactKeys(target, TARGET_KEYS)) throw new TypeError('invalid session record');
+  if (owned && !isOwner(owner)) throw new TypeError('invalid session record');
   // Each field is read once: what is checked is what is written, even for a record with getters.
   const { namespace, name, kind } = target;
   if (!isValidRecord(namespace, name, kind, endpoint, authMode, createdAtMs, expiresAtMs)) {
@@ -135,8 +151,10 @@ export function serializeRecord(record: SessionRecord): string {
   }
   // A template rather than JSON.stringify of a fresh object: labels, kind and authMode are checked
   // against alphabets that need no escaping and the times are safe integers, so only the endpoint (a
-  // URL, which may hold `"` or `\`) goes through the JSON encoder. Same text as JSON.stringify.
-  return `{"target":{"namespace":"${namespace}","name":"${name}","kind":"${kind}"},"endpoint":${JSON.stringify(endpoint)},"authMode":"${authMode}","createdAtMs":${createdAtMs},"expiresAtMs":${expiresAtMs}}`;
+  // URL, which may hold `"` or `\`) goes through the JSON encoder. Same text as JSON.stringify. The
+  // owner's alphabet needs no escaping either.
+  const tail = owned ? `,"owner":"${owner}"}` : '}';
+  return `{"target":{"namespace":"${namespace}","name":"${name}","kind":"${kind}"},"endpoint":${JSON.stringify(endpoint)},"authMode":"${authMode}","createdAtMs":${createdAtMs},"expiresAtMs":${expiresAtMs}${tail}`;
 }
 
 /**
