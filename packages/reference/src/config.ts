@@ -1,4 +1,5 @@
 import { createKeyring, type Keyring, type KeyringInput } from '@latchkey/keystore';
+import { type KubeCallerAuthConfig, kubeConfigFromEnv } from '@latchkey/kube';
 import { parseOrigins } from './console/origin.js';
 import { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
 
@@ -34,6 +35,8 @@ export interface RouterConfig extends CommonConfig {
   readonly maxSessions: number;
   /** `LATCHKEY_MAX_SESSIONS_PER_CLIENT`: live sessions per client; default 100. */
   readonly maxSessionsPerClient: number;
+  /** `LATCHKEY_KUBE_*`: Kubernetes caller identity; `undefined` when `LATCHKEY_KUBE_APISERVER` is unset. */
+  readonly kube?: KubeCallerAuthConfig | undefined;
 }
 
 /** Console settings. */
@@ -151,6 +154,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     store: readStoreConfig(env),
     maxSessions: count(env, 'LATCHKEY_MAX_SESSIONS', 1_000),
     maxSessionsPerClient: count(env, 'LATCHKEY_MAX_SESSIONS_PER_CLIENT', 100),
+    kube: kubeConfigFromEnv(env),
   };
 }
 

@@ -12,6 +12,7 @@ import {
 import { type Fingerprint, sessionFingerprint } from '../fingerprint.js';
 import { errorFields, type Logger } from '../log.js';
 import { type App, json, notFound, type RequestContext, toResponse } from '../respond.js';
+import { addressIdentity, type RouterCaller, type RouterIdentity } from './kube-caller.js';
 import { forward } from './proxy.js';
 import type { SandboxLauncher } from './sandboxes.js';
 import { createSessionSlots, type SessionSlot, type SessionSlots } from './session-slots.js';
@@ -66,6 +67,8 @@ export interface RouterDeps {
   readonly slots?: SessionSlots;
   /** Who a request's client is: default the connection's remote address. */
   readonly clientOf?: (request: Request, context: RequestContext | undefined) => string;
+  /** The identity step run first on every `/v1/*` request; default `clientOf`, no owners (see kube-caller). */
+  readonly identity?: RouterIdentity;
   /** What log lines carry instead of a session id; default the process's keyed fingerprint. */
   readonly fingerprint?: Fingerprint;
 }
@@ -128,6 +131,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
   const fingerprint = deps.fingerprint ?? sessionFingerprint;
   const slots = deps.slots ?? createSessionSlots();
   const clientOf = deps.clientOf ?? ((_request, context) => context?.remoteAddress ?? 'unknown');
+  const identity = deps.identity ?? addressIdentity(clientOf);
   const agent = deps.agent ?? new Agent({ keepAlive: true, maxSockets: 256 });
   const tokens = createSessionTokens({ signingKeys, issuer: deps.issuer, audience: deps.audience, now });
 
@@ -139,16 +143,17 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
 
   const create = async (
     target: Target,
-    client: string,
+    caller: RouterCaller,
   ): Promise<{ sessionId: string; endpoint: string; token: string }> => {
+    await caller.authorizeCreate(target);
     // The slot first: a refused creation spends no key pair, no sandbox and no signature.
-    const slot = slots.acquire(client);
+    const slot = slots.acquire(caller.client);
     const sessionId = generateSessionId();
     creating.add(sessionId);
     held.set(sessionId, slot);
     try {
       const pair = await generateSessionKeyPair();
-      return await createSession(sessionId, pair, target);
+      return await createSession(sessionId, pair, target, caller.owner);
     } catch (error) {
       held.delete(sessionId);
       slot.release();
@@ -162,6 +167,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     sessionId: string,
     pair: SessionKeyPair,
     target: Target,
+    owner: string | undefined,
   ): Promise<{ sessionId: string; endpoint: string; token: string }> => {
     const endpoint = await sandboxes.start(sessionId);
     try {
@@ -185,6 +191,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           authMode: 'session-token',
           createdAtMs: createdAt,
           expiresAtMs: createdAt + ttlSeconds * 1000,
+          ...(owner === undefined ? {} : { owner }),
         },
         // The JWK taken at generation: the store checks and writes it without exporting the key again.
         privateKey: pair.privateJwk,
@@ -215,7 +222,11 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     await sandboxes.stop(sessionId);
   };
 
-  const reuse = async (sessionId: string, target: Target): Promise<{ endpoint: string; token: string }> => {
+  const reuse = async (
+    sessionId: string,
+    target: Target,
+    caller: RouterCaller,
+  ): Promise<{ endpoint: string; token: string }> => {
     // An id that no session can have (wrong alphabet, too long) names no session: 404, like any other.
     if (!isSessionId(sessionId)) throw new SessionNotFoundError();
     const record = await sessions.getRecord(sessionId);
@@ -233,6 +244,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       }
       throw new SessionNotFoundError();
     }
+    // Another caller's session is no session of this one: 404, before the target check, and its sandbox stays.
+    if (record.owner !== caller.owner) throw new SessionNotFoundError();
     matcher.assertMatches(sessionId, record.target, target);
     // A key this router cannot decrypt (another keyring) throws DECRYPT_FAILED here: never a forward.
     return { endpoint: record.endpoint, token: await tokens.get(sessionId) };
@@ -240,7 +253,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
 
   const invoke = async (
     request: Request,
-    context: RequestContext | undefined,
+    caller: RouterCaller,
     url: URL,
     target: Target,
     path: string,
@@ -248,7 +261,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     const body = request.method === 'POST' ? await readBody(request) : undefined;
     const header = request.headers.get(SESSION_HEADER);
     if (header === null) {
-      const created = await create(target, clientOf(request, context));
+      const created = await create(target, caller);
       const response = await forward(agent, {
         request,
         endpoint: created.endpoint,
@@ -260,14 +273,18 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       response.headers.set(SESSION_HEADER, created.sessionId);
       return response;
     }
-    const { endpoint, token } = await reuse(header, target);
+    const { endpoint, token } = await reuse(header, target, caller);
     const response = await forward(agent, { request, endpoint, path, search: url.search, token, body });
     response.headers.set(SESSION_HEADER, header);
     return response;
   };
 
-  const remove = async (sessionId: string): Promise<Response> => {
+  const remove = async (sessionId: string, caller: RouterCaller): Promise<Response> => {
     if (!isSessionId(sessionId)) throw new SessionNotFoundError();
+    if (caller.owner !== undefined) {
+      const record = await sessions.getRecord(sessionId);
+      if (record !== null && record.owner !== caller.owner) throw new SessionNotFoundError();
+    }
     const deleted = await sessions.delete(sessionId);
     await retire(sessionId);
     if (!deleted) throw new SessionNotFoundError();
@@ -293,15 +310,17 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       const url = new URL(request.url);
       const segments = url.pathname.split('/');
       if (url.pathname === '/healthz' && request.method === 'GET') return json(200, { status: 'ok' });
+      if (segments[1] !== 'v1') return notFound();
+      const caller = await identity.identify(request, context);
       if (segments.length === 4 && segments[1] === 'v1' && segments[2] === 'sessions') {
         if (request.method !== 'DELETE') return notFound();
-        return await remove(segments[3] ?? '');
+        return await remove(segments[3] ?? '', caller);
       }
       if (segments[1] !== 'v1' || segments[2] !== 'namespaces') return notFound();
       if (request.method !== 'GET' && request.method !== 'POST') return notFound();
       const route = parseRoute(segments, deps.kinds);
       if (route === undefined) return notFound();
-      return await invoke(request, context, url, route.target, route.rest);
+      return await invoke(request, caller, url, route.target, route.rest);
     } catch (error) {
       if (LatchkeyError.is(error, 'STORE_UNAVAILABLE'))
         log.error('store-unavailable', { reason: error.reason });

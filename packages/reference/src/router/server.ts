@@ -12,11 +12,15 @@ import { errorFields, type Logger } from '../log.js';
 import type { Built } from '../main.js';
 import { connectStore, type StoreConnection } from '../stores.js';
 import { createRouterApp, type RouterDeps } from './app.js';
+import { type KubeTuning, kubeIdentityFromConfig } from './kube-caller.js';
 import { inProcessSandboxes } from './sandboxes.js';
 import { createSessionSlots } from './session-slots.js';
 
 /** In-process options of {@link buildRouter}: behaviour the environment does not configure. */
-export type RouterOptions = Pick<RouterDeps, 'sweepIntervalMs' | 'sweepConcurrency'>;
+export type RouterOptions = Pick<RouterDeps, 'sweepIntervalMs' | 'sweepConcurrency'> & {
+  /** Tuning of the Kubernetes caller identity (TTLs, deadline), when `config.kube` turns it on. */
+  readonly kube?: KubeTuning;
+};
 
 /**
  * Builds the router from its configuration: bootstrap key (generated when unset), keyring (generated
@@ -33,6 +37,8 @@ export async function buildRouter(
   log: Logger,
   options: RouterOptions = {},
 ): Promise<Built> {
+  // First: a configuration it refuses (an unreadable CA file) leaves nothing open behind.
+  const identity = kubeIdentityFromConfig(config.kube, log, options.kube);
   let bootstrapKey = config.bootstrapPrivateKey;
   if (bootstrapKey === undefined) {
     bootstrapKey = { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, alg: 'RS256' };
@@ -77,6 +83,7 @@ export async function buildRouter(
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const app = createRouterApp({
+    ...(identity === undefined ? {} : { identity }),
     agent,
     sessions,
     signingKeys,
@@ -108,6 +115,7 @@ export async function buildRouter(
     stop: () => app.close(),
     async close() {
       app.close();
+      identity?.close();
       agent.destroy();
       await sandboxes.stopAll();
       await store?.close();
