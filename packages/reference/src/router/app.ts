@@ -64,10 +64,40 @@ export interface RouterDeps {
    * (`LATCHKEY_MAX_SESSIONS`, `LATCHKEY_MAX_SESSIONS_PER_CLIENT`).
    */
   readonly slots?: SessionSlots;
-  /** Who a request's client is: default the connection's remote address. */
-  readonly clientOf?: (request: Request, context: RequestContext | undefined) => string;
+  /**
+   * The router's one identity step, run first on every `/v1/*` request: who the caller is. Default: the
+   * connection's remote address as `client`, no owner. A caller-identity scheme (Kubernetes
+   * TokenReview) plugs in here and throws its 401/403/502 before anything else happens.
+   */
+  readonly identify?: (
+    request: Request,
+    context: RequestContext | undefined,
+  ) => Promise<CallerIdentity> | CallerIdentity;
   /** What log lines carry instead of a session id; default the process's keyed fingerprint. */
   readonly fingerprint?: Fingerprint;
+}
+
+/** Who a router request comes from, as {@link RouterDeps.identify} tells it. */
+export interface CallerIdentity {
+  /** The key of the per-client session bound (`LATCHKEY_MAX_SESSIONS_PER_CLIENT`). */
+  readonly client: string;
+  /** Whose sessions these are, when the identity scheme knows (a service account's UID). */
+  readonly owner?: string | undefined;
+}
+
+/**
+ * The default identity: the connection's remote address.
+ *
+ * @example
+ * ```ts
+ * remoteAddressIdentity(request, { remoteAddress: '10.0.0.7' }); // { client: '10.0.0.7' }
+ * ```
+ */
+export function remoteAddressIdentity(
+  _request: Request,
+  context: RequestContext | undefined,
+): CallerIdentity {
+  return { client: context?.remoteAddress ?? 'unknown' };
 }
 
 /**
@@ -127,7 +157,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
   const ttlSeconds = deps.sessionTtlSeconds ?? 3_600;
   const fingerprint = deps.fingerprint ?? sessionFingerprint;
   const slots = deps.slots ?? createSessionSlots();
-  const clientOf = deps.clientOf ?? ((_request, context) => context?.remoteAddress ?? 'unknown');
+  const identify = deps.identify ?? remoteAddressIdentity;
   const agent = deps.agent ?? new Agent({ keepAlive: true, maxSockets: 256 });
   const tokens = createSessionTokens({ signingKeys, issuer: deps.issuer, audience: deps.audience, now });
 
@@ -240,7 +270,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
 
   const invoke = async (
     request: Request,
-    context: RequestContext | undefined,
+    caller: CallerIdentity,
     url: URL,
     target: Target,
     path: string,
@@ -248,7 +278,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     const body = request.method === 'POST' ? await readBody(request) : undefined;
     const header = request.headers.get(SESSION_HEADER);
     if (header === null) {
-      const created = await create(target, clientOf(request, context));
+      const created = await create(target, caller.client);
       const response = await forward(agent, {
         request,
         endpoint: created.endpoint,
@@ -293,15 +323,18 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       const url = new URL(request.url);
       const segments = url.pathname.split('/');
       if (url.pathname === '/healthz' && request.method === 'GET') return json(200, { status: 'ok' });
-      if (segments.length === 4 && segments[1] === 'v1' && segments[2] === 'sessions') {
+      if (segments[1] !== 'v1') return notFound();
+      // Identity first: every /v1/* request, before any lookup (its refusals are 401/403/502).
+      const caller = await identify(request, context);
+      if (segments.length === 4 && segments[2] === 'sessions') {
         if (request.method !== 'DELETE') return notFound();
         return await remove(segments[3] ?? '');
       }
-      if (segments[1] !== 'v1' || segments[2] !== 'namespaces') return notFound();
+      if (segments[2] !== 'namespaces') return notFound();
       if (request.method !== 'GET' && request.method !== 'POST') return notFound();
       const route = parseRoute(segments, deps.kinds);
       if (route === undefined) return notFound();
-      return await invoke(request, context, url, route.target, route.rest);
+      return await invoke(request, caller, url, route.target, route.rest);
     } catch (error) {
       if (LatchkeyError.is(error, 'STORE_UNAVAILABLE'))
         log.error('store-unavailable', { reason: error.reason });
