@@ -35,7 +35,14 @@ export {
 export { createLogger, type LogFields, type Logger, type LogSink, silentLogger } from './log.js';
 export { type Built, type MainIo, main, processIo, type ServerName } from './main.js';
 export { type App, json, type RequestContext, toResponse } from './respond.js';
-export { createRouterApp, type RouterApp, type RouterDeps, SESSION_HEADER } from './router/app.js';
+export {
+  type CallerIdentity,
+  createRouterApp,
+  type RouterApp,
+  type RouterDeps,
+  remoteAddressIdentity,
+  SESSION_HEADER,
+} from './router/app.js';
 export { type ForwardRequest, forward } from './router/proxy.js';
 export { inProcessSandboxes, type SandboxLauncher } from './router/sandboxes.js';
 export { buildRouter, type RouterOptions } from './router/server.js';

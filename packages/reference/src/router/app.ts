@@ -12,7 +12,6 @@ import {
 import { type Fingerprint, sessionFingerprint } from '../fingerprint.js';
 import { errorFields, type Logger } from '../log.js';
 import { type App, json, notFound, type RequestContext, toResponse } from '../respond.js';
-import { addressIdentity, type RouterCaller, type RouterIdentity } from './kube-caller.js';
 import { forward } from './proxy.js';
 import type { SandboxLauncher } from './sandboxes.js';
 import { createSessionSlots, type SessionSlot, type SessionSlots } from './session-slots.js';
@@ -65,12 +64,42 @@ export interface RouterDeps {
    * (`LATCHKEY_MAX_SESSIONS`, `LATCHKEY_MAX_SESSIONS_PER_CLIENT`).
    */
   readonly slots?: SessionSlots;
-  /** Who a request's client is: default the connection's remote address. */
-  readonly clientOf?: (request: Request, context: RequestContext | undefined) => string;
-  /** The identity step run first on every `/v1/*` request; default `clientOf`, no owners (see kube-caller). */
-  readonly identity?: RouterIdentity;
+  /**
+   * The router's one identity step, run first on every `/v1/*` request: who the caller is. Default: the
+   * connection's remote address as `client`, no owner. A caller-identity scheme (Kubernetes
+   * TokenReview) plugs in here and throws its 401/403/502 before anything else happens.
+   */
+  readonly identify?: (
+    request: Request,
+    context: RequestContext | undefined,
+  ) => Promise<CallerIdentity> | CallerIdentity;
   /** What log lines carry instead of a session id; default the process's keyed fingerprint. */
   readonly fingerprint?: Fingerprint;
+}
+
+/** Who a router request comes from, as {@link RouterDeps.identify} tells it. */
+export interface CallerIdentity {
+  /** The key of the per-client session bound (`LATCHKEY_MAX_SESSIONS_PER_CLIENT`). */
+  readonly client: string;
+  /** Whose sessions these are, when the identity scheme knows (a service account's UID). */
+  readonly owner?: string | undefined;
+  /** Asked before this caller's session on `target` is created; throws its refusal (403 / 502). */
+  readonly authorizeCreate?: ((target: Target) => Promise<void>) | undefined;
+}
+
+/**
+ * The default identity: the connection's remote address.
+ *
+ * @example
+ * ```ts
+ * remoteAddressIdentity(request, { remoteAddress: '10.0.0.7' }); // { client: '10.0.0.7' }
+ * ```
+ */
+export function remoteAddressIdentity(
+  _request: Request,
+  context: RequestContext | undefined,
+): CallerIdentity {
+  return { client: context?.remoteAddress ?? 'unknown' };
 }
 
 /**
@@ -130,8 +159,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
   const ttlSeconds = deps.sessionTtlSeconds ?? 3_600;
   const fingerprint = deps.fingerprint ?? sessionFingerprint;
   const slots = deps.slots ?? createSessionSlots();
-  const clientOf = deps.clientOf ?? ((_request, context) => context?.remoteAddress ?? 'unknown');
-  const identity = deps.identity ?? addressIdentity(clientOf);
+  const identify = deps.identify ?? remoteAddressIdentity;
   const agent = deps.agent ?? new Agent({ keepAlive: true, maxSockets: 256 });
   const tokens = createSessionTokens({ signingKeys, issuer: deps.issuer, audience: deps.audience, now });
 
@@ -143,9 +171,9 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
 
   const create = async (
     target: Target,
-    caller: RouterCaller,
+    caller: CallerIdentity,
   ): Promise<{ sessionId: string; endpoint: string; token: string }> => {
-    await caller.authorizeCreate(target);
+    if (caller.authorizeCreate !== undefined) await caller.authorizeCreate(target);
     // The slot first: a refused creation spends no key pair, no sandbox and no signature.
     const slot = slots.acquire(caller.client);
     const sessionId = generateSessionId();
@@ -225,7 +253,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
   const reuse = async (
     sessionId: string,
     target: Target,
-    caller: RouterCaller,
+    caller: CallerIdentity,
   ): Promise<{ endpoint: string; token: string }> => {
     // An id that no session can have (wrong alphabet, too long) names no session: 404, like any other.
     if (!isSessionId(sessionId)) throw new SessionNotFoundError();
@@ -253,7 +281,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
 
   const invoke = async (
     request: Request,
-    caller: RouterCaller,
+    caller: CallerIdentity,
     url: URL,
     target: Target,
     path: string,
@@ -279,7 +307,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     return response;
   };
 
-  const remove = async (sessionId: string, caller: RouterCaller): Promise<Response> => {
+  const remove = async (sessionId: string, caller: CallerIdentity): Promise<Response> => {
     if (!isSessionId(sessionId)) throw new SessionNotFoundError();
     if (caller.owner !== undefined) {
       const record = await sessions.getRecord(sessionId);
@@ -311,12 +339,13 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       const segments = url.pathname.split('/');
       if (url.pathname === '/healthz' && request.method === 'GET') return json(200, { status: 'ok' });
       if (segments[1] !== 'v1') return notFound();
-      const caller = await identity.identify(request, context);
-      if (segments.length === 4 && segments[1] === 'v1' && segments[2] === 'sessions') {
+      // Identity first: every /v1/* request, before any lookup (its refusals are 401/403/502).
+      const caller = await identify(request, context);
+      if (segments.length === 4 && segments[2] === 'sessions') {
         if (request.method !== 'DELETE') return notFound();
         return await remove(segments[3] ?? '', caller);
       }
-      if (segments[1] !== 'v1' || segments[2] !== 'namespaces') return notFound();
+      if (segments[2] !== 'namespaces') return notFound();
       if (request.method !== 'GET' && request.method !== 'POST') return notFound();
       const route = parseRoute(segments, deps.kinds);
       if (route === undefined) return notFound();

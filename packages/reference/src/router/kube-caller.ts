@@ -5,28 +5,14 @@ import {
   type KubeCallerAuthConfig,
   type KubeCallerAuthOptions,
 } from '@latchkey/kube';
-import type { Target } from '@latchkey/session-target';
 import type { Logger } from '../log.js';
-import type { RequestContext } from '../respond.js';
+import type { CallerIdentity, RouterDeps } from './app.js';
 
-/** Who one router request comes from, as the router's identity step found it. */
-export interface RouterCaller {
-  /** The key of the per-client session cap: the remote address, or the service account's UID. */
-  readonly client: string;
-  /**
-   * The owner written into the sessions this caller creates and compared on every use of one
-   * (invoke, DELETE); `undefined` without caller identity.
-   */
-  readonly owner: string | undefined;
-  /** Asks whether this caller may create a session on `target`; throws 403 / 502 when not. */
-  authorizeCreate(target: Target): Promise<void>;
-}
-
-/** The router's identity step: run first on every `/v1/*` request. */
-export interface RouterIdentity {
-  /** The caller of `request`, or throws (401 `UNAUTHENTICATED`, 403 `FORBIDDEN`, 502, 503). */
-  identify(request: Request, context: RequestContext | undefined): Promise<RouterCaller>;
-  /** Releases what the step holds (the API server's keep-alive agent). Idempotent. */
+/** The router's identity step on Kubernetes caller identity, and what it holds. */
+export interface KubeRouterIdentity {
+  /** {@link RouterDeps.identify}: the caller of `request`, or throws (401, 403, 502, 503). */
+  identify(request: Request): Promise<CallerIdentity>;
+  /** Releases the API server's keep-alive agent. Idempotent. */
   close(): void;
 }
 
@@ -46,11 +32,11 @@ const OWNER = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
  * @example
  * ```ts
  * const identity = kubeRouterIdentity(createKubeCallerAuth(config));
- * const caller = await identity.identify(request, undefined); // 401 / 403 / 502
- * await caller.authorizeCreate(target); // 403 unless RBAC allows it
+ * const caller = await identity.identify(request); // 401 / 403 / 502
+ * await caller.authorizeCreate?.(target); // 403 unless RBAC allows it
  * ```
  */
-export function kubeRouterIdentity(kube: KubeCallerAuth): RouterIdentity {
+export function kubeRouterIdentity(kube: KubeCallerAuth): KubeRouterIdentity {
   let closed = false;
   return {
     async identify(request) {
@@ -82,14 +68,14 @@ export function kubeRouterIdentity(kube: KubeCallerAuth): RouterIdentity {
  * @example
  * ```ts
  * const identity = kubeIdentityFromConfig(config.kube, log);
- * const app = createRouterApp({ ...deps, ...(identity && { identity }) });
+ * const app = createRouterApp({ ...deps, ...(identity && { identify: identity.identify }) });
  * ```
  */
 export function kubeIdentityFromConfig(
   config: KubeCallerAuthConfig | undefined,
   log: Logger,
   tuning: KubeTuning = {},
-): RouterIdentity | undefined {
+): KubeRouterIdentity | undefined {
   if (config === undefined) return undefined;
   const kube = createKubeCallerAuth({
     ...tuning,
@@ -101,7 +87,10 @@ export function kubeIdentityFromConfig(
       ) {
         log.error(error.reason, {
           code: error.code,
-          note: 'the Kubernetes API server refuses the router its own credential: check LATCHKEY_KUBE_TOKEN_FILE and the router service account RBAC (create tokenreviews and subjectaccessreviews)',
+          note:
+            error.reason === 'reviewer-credential-refused'
+              ? 'the Kubernetes API server refuses the router its own credential: check LATCHKEY_KUBE_TOKEN_FILE and the RBAC of the router service account (create tokenreviews and subjectaccessreviews)'
+              : 'the router cannot read its own token: check LATCHKEY_KUBE_TOKEN_FILE',
         });
       } else {
         log.error('kube-upstream-unavailable', { code: error.code, reason: error.reason });
@@ -109,24 +98,4 @@ export function kubeIdentityFromConfig(
     },
   });
   return kubeRouterIdentity(kube);
-}
-
-/**
- * The identity step without caller identity: the client is who `clientOf` says (the connection's
- * remote address by default), no session has an owner, and any creation is allowed.
- *
- * @example
- * ```ts
- * const identity = addressIdentity((_request, context) => context?.remoteAddress ?? 'unknown');
- * ```
- */
-export function addressIdentity(
-  clientOf: (request: Request, context: RequestContext | undefined) => string,
-): RouterIdentity {
-  const allow = (): Promise<void> => Promise.resolve();
-  return {
-    identify: (request, context) =>
-      Promise.resolve({ client: clientOf(request, context), owner: undefined, authorizeCreate: allow }),
-    close: () => undefined,
-  };
 }

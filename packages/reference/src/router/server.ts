@@ -83,7 +83,7 @@ export async function buildRouter(
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const app = createRouterApp({
-    ...(identity === undefined ? {} : { identity }),
+    ...(identity === undefined ? {} : { identify: identity.identify }),
     agent,
     sessions,
     signingKeys,
