@@ -309,10 +309,9 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
 
   const remove = async (sessionId: string, caller: CallerIdentity): Promise<Response> => {
     if (!isSessionId(sessionId)) throw new SessionNotFoundError();
-    if (caller.owner !== undefined) {
-      const record = await sessions.getRecord(sessionId);
-      if (record !== null && record.owner !== caller.owner) throw new SessionNotFoundError();
-    }
+    // Only its owner deletes a session (an owned one is no session of a caller without identity).
+    const record = await sessions.getRecord(sessionId);
+    if (record !== null && record.owner !== caller.owner) throw new SessionNotFoundError();
     const deleted = await sessions.delete(sessionId);
     await retire(sessionId);
     if (!deleted) throw new SessionNotFoundError();
