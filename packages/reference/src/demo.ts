@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createBootstrapIssuer, createSessionTokenSigner, generateSessionKeyPair } from '@latchkey/tokens';
 import { readConsoleConfig, readRouterConfig, readSandboxConfig } from './config.js';
 import { buildConsole } from './console/server.js';
+import { demoKube } from './demo-kube.js';
 import { type Listening, listen } from './listen.js';
 import { createLogger, silentLogger } from './log.js';
 import type { Built } from './main.js';
@@ -370,6 +371,8 @@ async function run(): Promise<void> {
       'OPTIONS: no CORS, no data',
       said(options),
     );
+
+    await demoKube({ step, check, call });
   } finally {
     for (const server of [console_, router, sandbox]) {
       server.built.stop();
