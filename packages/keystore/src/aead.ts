@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 
 /** AES-256-GCM parameters, fixed: a layer that accepted other sizes could be talked into a weaker mode. */
 export const KEY_BYTES = 32;
@@ -11,8 +11,12 @@ export interface Sealed {
   readonly tag: Uint8Array;
 }
 
-function checkSizes(key: Uint8Array, iv: Uint8Array): void {
-  if (key.byteLength !== KEY_BYTES) throw new TypeError('AES-256-GCM takes a 32-byte key');
+/** Raw key bytes, or a secret `KeyObject` of the same bytes (what a keyring hands out). */
+export type AeadKey = Uint8Array | KeyObject;
+
+function checkSizes(key: AeadKey, iv: Uint8Array): void {
+  const size = key instanceof Uint8Array ? key.byteLength : key.symmetricKeySize;
+  if (size !== KEY_BYTES) throw new TypeError('AES-256-GCM takes a 32-byte key');
   if (iv.byteLength !== IV_BYTES) throw new TypeError('AES-256-GCM takes a 12-byte IV here');
 }
 
@@ -20,7 +24,7 @@ function checkSizes(key: Uint8Array, iv: Uint8Array): void {
  * AES-256-GCM encryption with a 96-bit IV and a 128-bit tag. Internal: the envelope is the public
  * surface. The caller supplies the IV (random per seal) so that known-answer vectors can be checked.
  */
-export function aeadSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Sealed {
+export function aeadSeal(key: AeadKey, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Sealed {
   checkSizes(key, iv);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
@@ -36,7 +40,7 @@ export function aeadSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array,
  * Internal to the envelope.
  */
 export function aeadSealInto(
-  key: Uint8Array,
+  key: AeadKey,
   iv: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
@@ -60,7 +64,7 @@ export function aeadSealInto(
  * otherwise accept a truncated tag.
  */
 export function aeadOpen(
-  key: Uint8Array,
+  key: AeadKey,
   iv: Uint8Array,
   ciphertext: Uint8Array,
   tag: Uint8Array,

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { DecryptFailedError } from '@latchkey/errors';
 import { aeadOpen, aeadSealInto, IV_BYTES, TAG_BYTES } from './aead.js';
-import type { Keyring } from './keyring.js';
+import { cipherKeyOf, type Keyring } from './keyring.js';
 import { assertSessionId } from './session-id.js';
 
 /** The only envelope version this package writes and reads. */
@@ -116,7 +116,7 @@ export function sealEnvelope(
 ): string {
   assertSessionId(sessionId);
   const kid = keyring.current;
-  const key = keyring.key(kid);
+  const key = cipherKeyOf(keyring, kid);
   if (key === undefined) throw new TypeError('keyring has no current key');
   const header = headerOf(kid);
   const iv = (options.randomBytes ?? pooledIv)(IV_BYTES);
@@ -156,7 +156,7 @@ export function openEnvelope(keyring: Keyring, sessionId: string, text: string):
   assertSessionId(sessionId);
   const bytes = decodeText(text);
   const { kid, header } = parseHeader(bytes);
-  const key = keyring.key(kid);
+  const key = cipherKeyOf(keyring, kid);
   if (key === undefined) throw new DecryptFailedError('unknown-key-id');
   const ivStart = header.byteLength;
   const tagStart = bytes.byteLength - TAG_BYTES;

@@ -1,0 +1,14 @@
+import { createDeadlines } from '@latchkey/errors';
+const d = createDeadlines(300);
+const resolved = Promise.resolve(1);
+async function loop(name: string, f: () => Promise<unknown>) {
+  const n = 500000;
+  for (let i = 0; i < 50000; i++) await f();
+  const s = performance.now();
+  await Promise.all(Array.from({ length: 64 }, async () => { for (let i = 0; i < n / 64; i++) await f(); }));
+  console.log(name.padEnd(12), ((performance.now() - s) * 1000 / n).toFixed(3), 'µs/op');
+}
+await loop('bare', () => resolved);
+await loop('thenmap', () => resolved.then((x) => x));
+await loop('deadline', () => d.run(() => resolved));
+process.exit(0);
