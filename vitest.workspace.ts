@@ -25,6 +25,7 @@ const PACKAGES = [
   'registry',
   'http',
   'testkit',
+  'docs',
   'bench',
   'reference',
 ] as const;
