@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { hasP256PrivateJwkShape, isP256PrivateJwk, privateJwkText } from './private-jwk.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const jwk = privateKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string; y: string; d: string };
+const jwk = privateKey.export({ format: 'jwk' }) as {
+  kty: string;
+  crv: string;
+  x: string;
+  y: string;
+  d: string;
+};
 const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64url');
 // p and n of P-256: a coordinate equal to p, or a scalar equal to n, is out of range.
 const P = b64('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff');
