@@ -4,19 +4,21 @@
  * Figure names: `scale keystore <structure> <operation> (N=<n>)`; each N > 1k figure is beside the
  * N = 1k figure of the same operation (goal ≤ 1.5), with memory per item beside the fill.
  *
- * Memory driver, at the driver port (the structure; the store's crypto would only blur the ratio):
- * - get hit: a read of a random live session
- * - put replace: a put of a session it holds
+ * Memory driver, through the store (what a caller pays), filled to N:
+ * - get-record hit: a read of a live session
+ * - put: a put (replace) of a session it holds
  * - refused put (full): a new session while full of live ones — `CAPACITY_EXHAUSTED`, no scan
  * - put (full, churning): a new session while full, where one session has just expired per put
- * - rewrap page of 100: one scan page at a random cursor position (was: a filter + sort of every key)
+ * - rewrap page of 100: one page at a random cursor position, nothing to move (the scan, the reads and
+ *   the key-id checks; was a filter + sort of every key)
+ * - bytes per session: heap growth per session filled, with values of a real put's size
  * Redis (standalone, through ioredis): a full rewrap pass per session at N = 1k and 20k, paged 100
  * with 16 in flight, against the same pass one session at a time (the shape before this release).
  */
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createKeyring, createSessionStore, type SessionRecord } from '@latchkey/keystore';
+import { createKeyring, createSessionStore, type SessionRecord, sealEnvelope } from '@latchkey/keystore';
 import { memoryDriver } from '@latchkey/keystore/memory';
 import { redisSessionDriver } from '@latchkey/keystore/redis';
 import { startServer } from '@latchkey/testkit';
@@ -27,10 +29,6 @@ import { type BenchContext, type Benchmark, type Figure, median, plain, versus }
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const RECORD =
-  '{"target":{"namespace":"team-a","name":"agent-1","kind":"AgentRuntime"},"endpoint":"http://10.0.3.17:8080","authMode":"session-token","createdAtMs":1764583200000,"expiresAtMs":1764669600000}';
-// The size of a real envelope of a P-256 JWK (base64url of header + IV + ciphertext + tag).
-const KEY = randomBytes(160).toString('base64url');
 const SIZES = [1_000, 100_000, 1_000_000] as const;
 const label = (n: number): string => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1_000}k`);
 
@@ -52,47 +50,72 @@ interface MemoryCosts {
   readonly costs: Readonly<Record<string, number>>;
 }
 
+const DAY_MS = 86_400_000;
+
 async function memoryAt(n: number, context: BenchContext): Promise<MemoryCosts> {
   const rounds = Math.max(3, context.rounds);
-  const count = 5_000;
+  const count = 3_000;
+  const { privateJwk } = await generateSessionKeyPair();
+  const keyring = createKeyring({ current: 'k1', keys: { k1: randomBytes(32) } });
+  const createdAtMs = Date.now();
+  const record: SessionRecord = { ...baseRecord(), createdAtMs, expiresAtMs: createdAtMs + 30 * DAY_MS };
   let clock = 0;
   gc();
   const before = process.memoryUsage().heapUsed;
   const driver = memoryDriver({ max: n, monotonicNowMs: () => clock });
-  // Session ids as generateSessionId makes them (32 characters); TTLs one hour, all live.
+  const store = createSessionStore({ driver, keyring });
+  // Filled at the port (1M puts through the store would take most of the minute) with what a put
+  // writes: a valid record and a valid envelope (a real seal, its IV bytes made distinct per session),
+  // each a distinct text, so the memory figure counts them; ids are generateSessionId()'s 32 characters.
   const ids = Array.from({ length: n }, (_, i) => `s${i.toString(36).padStart(31, '0')}`);
-  for (const id of ids) await driver.write(id, RECORD, KEY, 3_600);
+  const sealed = Buffer.from(
+    sealEnvelope(keyring, 'x', Buffer.from(JSON.stringify(privateJwk))),
+    'base64url',
+  );
+  const envelopeOf = (i: number): string => {
+    sealed.writeUInt32BE(i, 4 + 2); // inside the IV (after version, kid length and the 2-byte kid)
+    return sealed.toString('base64url');
+  };
+  const recordOf = (i: number): string =>
+    `{"target":{"namespace":"team-a","name":"agent-1","kind":"AgentRuntime"},"endpoint":"http://10.0.3.17:8080","authMode":"session-token","createdAtMs":${createdAtMs + i},"expiresAtMs":${record.expiresAtMs}}`;
+  for (let i = 0; i < n; i++) await driver.write(ids[i] as string, recordOf(i), envelopeOf(i), 3_600);
   gc();
   const bytesPerItem = (process.memoryUsage().heapUsed - before) / n;
   const pick = (i: number): string => ids[(i * 7919) % n] as string;
   const costs: Record<string, number> = {};
-  costs['get hit'] = await cost((i) => driver.read(pick(i), 'key'), count, rounds);
-  costs['put replace'] = await cost((i) => driver.write(pick(i), RECORD, KEY, 3_600), count, rounds);
+  costs['get-record hit'] = await cost((i) => store.getRecord(pick(i)), count, rounds);
+  costs.put = await cost(
+    (i) => store.put(pick(i), { record, privateKey: privateJwk, ttlSeconds: 3_600 }),
+    count,
+    rounds,
+  );
   costs['refused put (full)'] = await cost(
-    (i) => driver.write(`new-${i}`, RECORD, KEY, 3_600).catch(() => undefined),
+    (i) =>
+      store.put(`new-${i}`, { record, privateKey: privateJwk, ttlSeconds: 3_600 }).catch(() => undefined),
     count,
     rounds,
   );
   costs['rewrap page of 100'] = await cost(
-    async (i) => {
+    (i) => {
       const position = (i * 7919) % Math.max(1, n - 100);
-      await driver.scan(position === 0 ? null : `m${position}`, 100);
+      return store.rewrap({ cursor: position === 0 ? null : `m${position}`, batch: 100 });
     },
-    500,
+    200,
     rounds,
   );
   // Churning: the table is full, and exactly one session expires per put — every session lives n
   // seconds and the clock moves one second per put, so the oldest one has just expired each time.
   const churn = memoryDriver({ max: n, monotonicNowMs: () => clock });
+  const churnStore = createSessionStore({ driver: churn, keyring });
   for (let i = 0; i < n; i++) {
     clock = i * 1000;
-    await churn.write(ids[i] as string, RECORD, KEY, n);
+    await churn.write(ids[i] as string, recordOf(i), envelopeOf(i), n);
   }
   clock = n * 1000 - 1000;
   costs['put (full, churning)'] = await cost(
     (i) => {
       clock += 1000;
-      return churn.write(`c-${i}`, RECORD, KEY, n);
+      return churnStore.put(`c-${i}`, { record, privateKey: privateJwk, ttlSeconds: n });
     },
     count,
     rounds,
@@ -127,7 +150,7 @@ async function measureMemory(context: BenchContext): Promise<Figure[]> {
   return figures;
 }
 
-const record = (): SessionRecord => ({
+const baseRecord = (): SessionRecord => ({
   target: { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' },
   endpoint: 'http://10.0.3.17:8080',
   authMode: 'session-token',
@@ -153,7 +176,7 @@ async function measureRedisRewrap(context: BenchContext): Promise<Figure[]> {
       const ids = Array.from({ length: n }, (_, i) => `rw-${i}`);
       for (let i = 0; i < n; i += 500)
         await Promise.all(
-          ids.slice(i, i + 500).map((id) => old.put(id, { record: record(), privateKey: privateJwk })),
+          ids.slice(i, i + 500).map((id) => old.put(id, { record: baseRecord(), privateKey: privateJwk })),
         );
       // Each pass moves every session to a new key: a → b → c …, alternating the two shapes.
       const pass = async (kid: string, previous: string, concurrency: number): Promise<number> => {
