@@ -24,8 +24,10 @@ const PACKAGES = [
   'guards',
   'registry',
   'http',
+  'kube',
   'testkit',
   'docs',
+  'contracts',
   'bench',
   'reference',
 ] as const;
