@@ -408,7 +408,8 @@ export function createRegistry(options: RegistryOptions): Registry {
       view.lose();
       const live = subscription;
       subscription = undefined;
-      if (live !== undefined) await live.unsubscribe();
+      // A store that is down must not make shutdown fail: the failure goes to onError.
+      if (live !== undefined) await live.unsubscribe().catch(onError);
     },
   };
 }
