@@ -56,16 +56,17 @@ function standalone(flavor: ServerFlavor): Flavour {
       const prefix = `conformance:${Date.now()}:`;
       return {
         heartbeatMs: HEARTBEAT_MS,
-        connect() {
+        async connect() {
           const client = standaloneClient(flavor, server.port);
           const subscriber = standaloneClient(flavor, server.port);
           opened.push(client, subscriber);
+          await client.get(`${prefix}warm-up`);
           return redisRevocationBus({
             client,
             subscriber,
             watermarkTtlMs: TTL_MS,
             prefix,
-            timeoutMs: 300,
+            timeoutMs: 1_000,
             heartbeatMs: HEARTBEAT_MS,
           });
         },
@@ -95,19 +96,22 @@ function cluster(flavor: ServerFlavor): Flavour {
       const prefix = `conformance:${Date.now()}:`;
       return {
         heartbeatMs: HEARTBEAT_MS,
-        connect() {
+        async connect() {
           const client = flavor === 'redis' ? new IoredisCluster(nodes) : new IovalkeyCluster(nodes);
           // iovalkey 0.4's Cluster sends SSUBSCRIBE to one random node (MOVED elsewhere), so the subscriber
           // is an ioredis Cluster with `shardedSubscribers` on both flavours.
           const subscriber = new IoredisCluster(nodes, { shardedSubscribers: true });
           for (const each of [client, subscriber]) each.on('error', () => {});
           opened.push(client, subscriber);
+          // Connected before the suite's deadlines start counting: a cluster client's first command
+          // waits for the slot map, which on a loaded 2-core machine can exceed them.
+          await client.get(`${prefix}warm-up`);
           return redisRevocationBus({
             client,
             subscriber,
             watermarkTtlMs: TTL_MS,
             prefix,
-            timeoutMs: 300,
+            timeoutMs: 1_000,
             heartbeatMs: HEARTBEAT_MS,
           });
         },
