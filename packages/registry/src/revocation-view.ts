@@ -1,3 +1,4 @@
+import { FifoQueue } from './fifo.js';
 import { createWatermarkTable, type WatermarkTable } from './watermarks.js';
 
 /**
@@ -111,7 +112,9 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
   let complete = !shared;
   let live = !shared;
   let epoch = 0;
+  // Users checked against the store in this epoch; FIFO-bounded (see FifoQueue for why not the Set's order).
   const known = new Set<string>();
+  const knownOrder = new FifoQueue<string>((userId) => known.has(userId));
 
   const table: WatermarkTable = createWatermarkTable({
     keepMs,
@@ -169,16 +172,22 @@ export function createRevocationView(options: RevocationViewOptions): Revocation
       if (!shared || !live || readEpoch !== epoch || complete) return;
       if (known.has(userId)) return;
       if (known.size >= maxEntries) {
-        const oldest = known.values().next().value;
-        if (oldest !== undefined) known.delete(oldest);
+        const oldest = knownOrder.front();
+        if (oldest !== undefined) {
+          known.delete(oldest);
+          knownOrder.shift();
+        }
       }
       known.add(userId);
+      knownOrder.push(userId);
+      knownOrder.rebuildIfBloated(known.size, () => known.values());
     },
     resume() {
       if (!shared || live) return;
       live = true;
       epoch++;
       known.clear();
+      knownOrder.clear();
       complete = false;
       completeAtMs = now() + keepMs;
     },

@@ -1,3 +1,5 @@
+import { FifoQueue } from './fifo.js';
+
 /**
  * Revocation watermarks: for each user, the latest moment they were logged out (milliseconds). A
  * credential issued at or before its user's watermark is refused.
@@ -48,6 +50,7 @@ export interface WatermarkTableOptions {
 }
 
 interface Entry {
+  readonly userId: string;
   readonly revokedAtMs: number;
   readonly expiresAtMs: number;
 }
@@ -63,11 +66,13 @@ interface Entry {
 export function createWatermarkTable(options: WatermarkTableOptions): WatermarkTable {
   const { keepMs, max, now, onEvict } = options;
   const entries = new Map<string, Entry>();
+  // Recording order, which is expiry order: every entry is kept the same keepMs.
+  const order = new FifoQueue<Entry>((entry) => entries.get(entry.userId) === entry);
 
   const dropExpiredFront = (at: number): void => {
-    for (const [userId, entry] of entries) {
-      if (entry.expiresAtMs > at) return;
-      entries.delete(userId);
+    for (let front = order.front(); front !== undefined && front.expiresAtMs <= at; front = order.front()) {
+      entries.delete(front.userId);
+      order.shift();
     }
   };
 
@@ -77,18 +82,21 @@ export function createWatermarkTable(options: WatermarkTableOptions): WatermarkT
       const current = entries.get(userId);
       if (current !== undefined) {
         if (current.expiresAtMs > at && current.revokedAtMs >= revokedAtMs) return;
-        // Re-inserted at the back: its expiry is now the latest.
         entries.delete(userId);
       }
       dropExpiredFront(at);
       if (entries.size >= max) {
-        const oldest = entries.entries().next().value;
+        const oldest = order.front();
         if (oldest !== undefined) {
-          entries.delete(oldest[0]);
-          onEvict({ userId: oldest[0], ...oldest[1] });
+          entries.delete(oldest.userId);
+          order.shift();
+          onEvict(oldest);
         }
       }
-      entries.set(userId, { revokedAtMs, expiresAtMs: at + keepMs });
+      const entry: Entry = { userId, revokedAtMs, expiresAtMs: at + keepMs };
+      entries.set(userId, entry);
+      order.push(entry);
+      order.rebuildIfBloated(entries.size, () => entries.values());
     },
     get(userId) {
       const entry = entries.get(userId);

@@ -68,5 +68,10 @@ export function parseBusMessage(message: string): BusMessage | undefined {
   }
   if (typeof u !== 'string' || u.length === 0) return undefined;
   if (typeof at !== 'number' || !Number.isFinite(at) || typeof o !== 'string') return undefined;
-  return { kind: 'revocation', sender: b, sequence: n, revocation: { userId: u, revokedAtMs: at, origin: o } };
+  return {
+    kind: 'revocation',
+    sender: b,
+    sequence: n,
+    revocation: { userId: u, revokedAtMs: at, origin: o },
+  };
 }

@@ -1,4 +1,10 @@
-import { startCluster, startServer, type ServerFlavor, type TestCluster, type TestServer } from '@latchkey/testkit';
+import {
+  type ServerFlavor,
+  startCluster,
+  startServer,
+  type TestCluster,
+  type TestServer,
+} from '@latchkey/testkit';
 import { Cluster as IoredisCluster, Redis as IoredisRedis } from 'ioredis';
 import { Cluster as IovalkeyCluster, Redis as IovalkeyRedis } from 'iovalkey';
 import { redisRevocationBus } from '../../src/adapters/redis.js';
@@ -19,7 +25,8 @@ export interface Flavour {
 /** A standalone client: ioredis against Redis (RESP2, so CLIENT KILL TYPE pubsub reaches it), iovalkey against Valkey. */
 export function standaloneClient(flavor: ServerFlavor, port: number): IoredisRedis | IovalkeyRedis {
   const options = { port, host: '127.0.0.1', retryStrategy: () => 50 };
-  const client = flavor === 'redis' ? new IoredisRedis({ ...options, protocol: 2 }) : new IovalkeyRedis(options);
+  const client =
+    flavor === 'redis' ? new IoredisRedis({ ...options, protocol: 2 }) : new IovalkeyRedis(options);
   client.on('error', () => {}); // killed connections and paused servers report errors; expected here
   return client;
 }

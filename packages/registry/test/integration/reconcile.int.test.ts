@@ -49,8 +49,20 @@ for (const flavor of FLAVORS) {
       reconcileIntervalMs: number,
       onError: (error: unknown) => void = () => {},
     ): Registry => {
-      const bus = redisRevocationBus({ ...connection, watermarkTtlMs: TTL, prefix, timeoutMs: 5_000, heartbeatMs: 100 });
-      const registry = createRegistry({ watermarkTtlMs: TTL, bus, reconcileIntervalMs, onError, staleAfterMs: 400 });
+      const bus = redisRevocationBus({
+        ...connection,
+        watermarkTtlMs: TTL,
+        prefix,
+        timeoutMs: 5_000,
+        heartbeatMs: 100,
+      });
+      const registry = createRegistry({
+        watermarkTtlMs: TTL,
+        bus,
+        reconcileIntervalMs,
+        onError,
+        staleAfterMs: 400,
+      });
       registries.push(registry);
       return registry;
     };
