@@ -25,6 +25,8 @@ const PACKAGES = [
   'registry',
   'http',
   'testkit',
+  'docs',
+  'contracts',
   'bench',
   'reference',
 ] as const;
