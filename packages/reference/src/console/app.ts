@@ -139,7 +139,7 @@ export function createConsoleApp(deps: ConsoleDeps): App {
 
   const authorize = (request: Request, path: string, caller: Caller): void => {
     try {
-      policy.authorize(request.method, path, caller);
+      policy.assert(request.method, path, caller);
     } catch (error) {
       if (LatchkeyError.is(error, 'FORBIDDEN')) {
         log.warn('security', {

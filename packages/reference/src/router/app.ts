@@ -263,7 +263,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       }
       throw new SessionNotFoundError();
     }
-    matcher.assertMatches(sessionId, record.target, target);
+    matcher.assert(sessionId, record.target, target);
     // A key this router cannot decrypt (another keyring) throws DECRYPT_FAILED here: never a forward.
     return { endpoint: record.endpoint, token: await tokens.get(sessionId) };
   };
