@@ -11,7 +11,7 @@ export {
   type SandboxConfig,
   type StoreConfig,
 } from './config.js';
-export { AUTH_COOKIE, type ConsoleDeps, createConsoleApp } from './console/app.js';
+export { AUTH_COOKIE, type ConsoleDeps, createConsoleApp, createConsoleVerify } from './console/app.js';
 export {
   CONSOLE_ROLES,
   type ConsoleClaims,

@@ -64,7 +64,14 @@ const benchmarks: Benchmark[] = [
   {
     name: 'router forward p50 at 1,000 live sessions vs 10',
     async run(context: BenchContext): Promise<Figure[]> {
-      const built = await buildRouter(readRouterConfig({}), silentLogger);
+      // One client creates them all here: the per-client bound is raised to the router's.
+      const built = await buildRouter(
+        readRouterConfig({
+          LATCHKEY_MAX_SESSIONS: String(LARGE),
+          LATCHKEY_MAX_SESSIONS_PER_CLIENT: String(LARGE),
+        }),
+        silentLogger,
+      );
       const router = await listen(built.app, { port: 0, log: silentLogger });
       const agent = new Agent({ keepAlive: true, maxSockets: CREATE_IN_FLIGHT });
       const invoke = new URL(`${router.url}/v1/namespaces/team-a/AgentRuntime/agent-1/invoke/whoami`);

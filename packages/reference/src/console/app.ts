@@ -72,6 +72,33 @@ const POLICY_RULES: readonly RouteRule[] = [
   ...GITOPS_ROUTES.map((route) => ({ method: 'POST', path: route.path, minRole: route.role })),
 ];
 
+/**
+ * The console's credential check, shared by every route and the WebSocket upgrade: the access token's
+ * signature and claims, then the user's revocation watermark. A revoked token is a rejected credential
+ * (401 `UNAUTHENTICATED`), so a stale header falls back to a valid cookie (T8); a view that cannot tell
+ * rejects with 503 `STORE_UNAVAILABLE`, which stops the request at once.
+ *
+ * @example
+ * ```ts
+ * const verify = createConsoleVerify(tokens, registry);
+ * const identity = await verify(token);
+ * ```
+ */
+export function createConsoleVerify(
+  tokens: ConsoleTokens,
+  registry: Registry,
+): (token: string) => Promise<ConsoleIdentity> {
+  return async (token) => {
+    const identity = await tokens.verifier.verify(token);
+    // The synchronous view answers most requests; when it cannot (or refuses), the async check gives
+    // the typed answer: UNAUTHENTICATED (revoked) or STORE_UNAVAILABLE within its deadline.
+    if (registry.decideRevocation(identity.userId, identity.issuedAtMs)?.ok !== true) {
+      await registry.assertNotRevoked(identity.userId, identity.issuedAtMs);
+    }
+    return identity;
+  };
+}
+
 /** The user and role a route policy reads. */
 interface Caller {
   readonly user: string;
@@ -98,17 +125,7 @@ export function createConsoleApp(deps: ConsoleDeps): App {
   const allowedOrigins = deps.allowedOrigins ?? new Set<string>();
   const cookieOptions = { name: AUTH_COOKIE, secure: deps.secureCookie ?? false } as const;
 
-  // Authentication and revocation in one step: a revoked token is a rejected credential (401), so a
-  // stale header falls back to a valid cookie (T8); a view that cannot tell (503) stops at once.
-  const verify = async (token: string): Promise<ConsoleIdentity> => {
-    const identity = await tokens.verifier.verify(token);
-    // The synchronous view answers most requests; when it cannot (or refuses), the async check gives
-    // the typed answer: UNAUTHENTICATED (revoked) or STORE_UNAVAILABLE within its deadline.
-    if (registry.decideRevocation(identity.userId, identity.issuedAtMs)?.ok !== true) {
-      await registry.assertNotRevoked(identity.userId, identity.issuedAtMs);
-    }
-    return identity;
-  };
+  const verify = createConsoleVerify(tokens, registry);
 
   const authenticated = async (
     request: Request,
@@ -139,7 +156,7 @@ export function createConsoleApp(deps: ConsoleDeps): App {
 
   const authorize = (request: Request, path: string, caller: Caller): void => {
     try {
-      policy.authorize(request.method, path, caller);
+      policy.assert(request.method, path, caller);
     } catch (error) {
       if (LatchkeyError.is(error, 'FORBIDDEN')) {
         log.warn('security', {

@@ -274,7 +274,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     }
     // Another caller's session is no session of this one: 404, before the target check, and its sandbox stays.
     if (record.owner !== caller.owner) throw new SessionNotFoundError();
-    matcher.assertMatches(sessionId, record.target, target);
+    matcher.assert(sessionId, record.target, target);
     // A key this router cannot decrypt (another keyring) throws DECRYPT_FAILED here: never a forward.
     return { endpoint: record.endpoint, token: await tokens.get(sessionId) };
   };

@@ -9,8 +9,8 @@ import { buildRouter } from '../../src/router/server.js';
 import { bearer, openDescriptors, rawClient, sleep } from '../support.js';
 
 /** Total soak time; `LATCHKEY_SOAK_MS` stretches it outside CI. */
-const SOAK_MS = Number(process.env.LATCHKEY_SOAK_MS ?? 16_000);
-const WARMUP_MS = Math.min(6_000, SOAK_MS / 3);
+const SOAK_MS = Number(process.env.LATCHKEY_SOAK_MS ?? 12_000);
+const WARMUP_MS = Math.min(5_000, SOAK_MS / 3);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

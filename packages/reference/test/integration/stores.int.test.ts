@@ -166,28 +166,31 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
       expect(console_.stderr()).not.toContain(bob);
     });
 
-    it('gives back the slot of every stream its client closed (finding 1): 40 open-and-close cycles, then one more, logout counts only it', async () => {
-      const token = await login(console_, 'frank', 'editor');
-      for (let i = 0; i < 40; i++) {
-        const controller = new AbortController();
-        const response = await fetch(`${console_.url}${i % 2 === 0 ? '/api/events' : '/api/exec'}`, {
-          headers: bearer(token),
-          signal: controller.signal,
-        });
-        expect(response.status).toBe(200);
-        const reader = response.body?.getReader();
-        await reader?.read();
-        controller.abort();
-        await reader?.cancel().catch(() => undefined);
-      }
-      await sleep(1_000);
-      const last = await fetch(`${console_.url}/api/events`, { headers: bearer(token) });
-      expect(last.status).toBe(200);
-      const ended = drain(last);
-      const logout = await fetch(`${console_.url}/auth/logout`, { method: 'POST', headers: bearer(token) });
-      expect(await logout.json()).toEqual({ cancelled: 1 });
-      expect((await ended).text).toContain('event: end');
-    });
+    // The store matters here on Redis and the cluster (the registry's bus); memory is console.int's.
+    if (backend === 'redis' || backend === 'redis-cluster') {
+      it('gives back the slot of every stream its client closed (finding 1): 40 open-and-close cycles, then one more, logout counts only it', async () => {
+        const token = await login(console_, 'frank', 'editor');
+        for (let i = 0; i < 40; i++) {
+          const controller = new AbortController();
+          const response = await fetch(`${console_.url}${i % 2 === 0 ? '/api/events' : '/api/exec'}`, {
+            headers: bearer(token),
+            signal: controller.signal,
+          });
+          expect(response.status).toBe(200);
+          const reader = response.body?.getReader();
+          await reader?.read();
+          controller.abort();
+          await reader?.cancel().catch(() => undefined);
+        }
+        await sleep(1_000);
+        const last = await fetch(`${console_.url}/api/events`, { headers: bearer(token) });
+        expect(last.status).toBe(200);
+        const ended = drain(last);
+        const logout = await fetch(`${console_.url}/auth/logout`, { method: 'POST', headers: bearer(token) });
+        expect(await logout.json()).toEqual({ cancelled: 1 });
+        expect((await ended).text).toContain('event: end');
+      });
+    }
 
     if (backend === 'memory') {
       it('sends an SSE event and an exec chunk at least every second', async () => {
