@@ -228,11 +228,14 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
             'STORE_UNAVAILABLE',
           );
           await expectError(await fetch(invoke()), 503, 'STORE_UNAVAILABLE');
+          // A stale revocation view is a 503, never a 200, and is answered within 5 s (DESIGN "Revocation").
+          const askedAt = Date.now();
           await expectError(
             await fetch(`${console_.url}/api/events`, { headers: bearer(token) }),
             503,
             'STORE_UNAVAILABLE',
           );
+          expect(Date.now() - askedAt).toBeLessThan(5_000);
         } finally {
           await server?.restart();
         }
