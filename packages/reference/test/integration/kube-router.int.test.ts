@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -154,7 +154,7 @@ describe('createRouterApp with Kubernetes caller identity (LATCHKEY_KUBE_APISERV
       expect((await remove(fresh, id)).status).toBe(204);
     });
 
-    it('when the API server refuses the router its own credential, and logs reviewer-credential-refused', async () => {
+    it('when the API server refuses the router its own credential, logs reviewer-credential-refused, and takes a new token file within 5 s', async () => {
       // A router whose projected token belongs to a service account with no reviewer RBAC.
       fixture.kube.createServiceAccount('latchkey', 'unprivileged');
       const file = join(fixture.kube.dir, 'unprivileged-token');
@@ -171,6 +171,35 @@ describe('createRouterApp with Kubernetes caller identity (LATCHKEY_KUBE_APISERV
           .map((line) => JSON.parse(line) as { level: string; event: string })
           .filter((line) => line.event === 'reviewer-credential-refused');
         expect(loud).toEqual([expect.objectContaining({ level: 'error' })]);
+
+        // The operator fixes it: a token with reviewer RBAC written into the file is used within 5 s,
+        // then one swapped in by symlink as the kubelet does (here back to the unprivileged one).
+        const status = async (): Promise<number> => {
+          const answer = await fetch(misconfigured.url + invokePath('team-a'), {
+            headers: bearer(token('alice')),
+          });
+          await answer.arrayBuffer();
+          return answer.status;
+        };
+        const until = async (wanted: number): Promise<number> => {
+          const since = Date.now();
+          while ((await status()) !== wanted) {
+            if (Date.now() - since > 5_000) throw new Error(`no ${wanted} within 5 s`);
+            await sleep(100);
+          }
+          return Date.now() - since;
+        };
+        writeFileSync(file, fixture.kube.issueToken({ namespace: 'latchkey', serviceAccount: 'router' }));
+        expect(await until(200)).toBeLessThanOrEqual(5_000);
+        const swapped = join(fixture.kube.dir, 'swapped-token');
+        writeFileSync(
+          swapped,
+          fixture.kube.issueToken({ namespace: 'latchkey', serviceAccount: 'unprivileged' }),
+        );
+        const link = join(fixture.kube.dir, 'link.tmp');
+        symlinkSync(swapped, link);
+        renameSync(link, file);
+        expect(await until(502)).toBeLessThanOrEqual(5_000);
       } finally {
         await misconfigured.close();
       }
