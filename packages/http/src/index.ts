@@ -34,6 +34,14 @@ export {
 } from './error-response.js';
 export type { HeaderSource } from './headers.js';
 export {
+  assertOrigin,
+  checkOrigin,
+  normalizeOrigin,
+  type OriginCheckInput,
+  type OriginDecision,
+  parseAllowedOrigins,
+} from './origin.js';
+export {
   type BucketOptions,
   createRateLimiter,
   type RateLimiter,
