@@ -24,6 +24,7 @@ const PACKAGES = [
   'guards',
   'registry',
   'http',
+  'ws',
   'testkit',
   'bench',
   'reference',
