@@ -151,7 +151,7 @@ export function connect(
       resolve(seen);
     });
     ws.once('unexpected-response', (_request, response) => {
-      seen.status = response.statusCode;
+      seen.status = response.statusCode ?? 0;
       seen.connectionHeader = response.headers.connection;
       let text = '';
       response.setEncoding('utf8');
@@ -188,5 +188,5 @@ export function connect(
   return { ws, seen, opened, closed, next };
 }
 
-export const INIT = JSON.stringify({ type: 'exec_init', namespace: 'team-a', pod: 'web-0', command: ['sh'] });
+export const INIT: string = JSON.stringify({ type: 'exec_init', namespace: 'team-a', pod: 'web-0', command: ['sh'] });
 export const stdin = (data: string): string => JSON.stringify({ type: 'stdin', data });

@@ -17,7 +17,7 @@ import {
 import { type WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES, closeCodeFor, errorBody } from './close-codes.js';
 import { checkHandshake } from './handshake.js';
-import { type HeartbeatOptions, startHeartbeat } from './heartbeat.js';
+import { createHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { refuseUpgrade } from './refuse.js';
 import { createSender, type Sender, type SenderOptions } from './sender.js';
 
@@ -36,7 +36,6 @@ export interface WsSession<Identity> {
   readonly identity: Identity;
   /** Which credential authenticated the upgrade. */
   readonly source: CredentialSource;
-  readonly request: IncomingMessage;
   /** Ordered sends with backpressure; a consumer that stops reading is closed with 1008. */
   readonly sender: Sender;
   /**
@@ -44,6 +43,8 @@ export interface WsSession<Identity> {
    * producing there. Its reason is the error that ended it, when there was one.
    */
   readonly signal: AbortSignal;
+  /** `true` once the session ended (the cheap way to ask: reading `signal` creates its controller). */
+  readonly ended: boolean;
   /**
    * Ends the session: sends `finalFrame` (when given) without waiting for anything the client sends,
    * then the close frame, then terminates the connection if the close handshake has not finished after
@@ -69,14 +70,17 @@ export interface UpgradeGateOptions<Identity> {
   readonly authorize?: ((identity: Identity, request: IncomingMessage) => void | Promise<void>) | undefined;
   /** Opens the lease the connection lives under, before the 101. Throw to refuse (429, 401, 503). */
   readonly register: (identity: Identity, request: IncomingMessage) => GateLease | Promise<GateLease>;
-  /** Called with each upgraded session, its lease already held. */
-  readonly onSession: (session: WsSession<Identity>) => void;
+  /**
+   * Called with each upgraded session, its lease already held, and the handshake request (keep from it
+   * only what you need: the gate itself holds nothing of it once the session is open).
+   */
+  readonly onSession: (session: WsSession<Identity>, request: IncomingMessage) => void;
   /** Largest message accepted, in bytes; a larger one closes with 1009. Default 1 MiB. */
   readonly maxPayloadBytes?: number | undefined;
   /** Authentication, checks and registration must finish within this; else 503. Default 5,000 ms. */
   readonly handshakeTimeoutMs?: number | undefined;
-  /** Ping interval and missed pongs, or `false` for none. */
-  readonly heartbeat?: Omit<HeartbeatOptions, 'onDead'> | false | undefined;
+  /** Ping interval and missed pongs (one shared timer for every session), or `false` for none. */
+  readonly heartbeat?: HeartbeatOptions | false | undefined;
   /** Backpressure marks of each session's sender. */
   readonly sender?: SenderOptions | undefined;
   /** How long after the close frame a connection is terminated if still open. Default 500 ms. */
@@ -114,6 +118,160 @@ function nonNegative(value: number, name: string): number {
 function headerOf(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** What every session of one gate shares. */
+interface Shared<Identity> {
+  readonly live: Set<GateSession<Identity>>;
+  readonly heartbeat: Heartbeat | undefined;
+  readonly closeGraceMs: number;
+  readonly errorFrame: (body: { code: string; message: string }) => string | undefined;
+  readonly senderOptions: SenderOptions | undefined;
+  readonly shutdown: AbortSignal | undefined;
+}
+
+const SESSION = Symbol('latchkey.ws.session');
+type Tagged = WebSocket & { [SESSION]?: GateSession<unknown> };
+
+// Listeners shared by every session (`this` is the socket): a session costs no closures for them.
+function onSocketClose(this: Tagged): void {
+  this[SESSION]?.closed();
+}
+function onDeadPeer(socket: Tagged): void {
+  socket[SESSION]?.dead();
+}
+function ignoreError(): void {
+  // `ws` closes the connection itself after an error (1009, 1002, …); without a listener it would throw.
+}
+
+/**
+ * One open connection. A class, not closures: thousands of idle sessions share its methods. Its
+ * `AbortController` is made only when `signal` is first read.
+ */
+class GateSession<Identity> implements WsSession<Identity> {
+  readonly socket: WebSocket;
+  readonly identity: Identity;
+  readonly source: CredentialSource;
+  readonly sender: Sender;
+  readonly #shared: Shared<Identity>;
+  readonly #lease: GateLease;
+  #ended: AbortController | undefined;
+  #endReason: unknown;
+  #done = false;
+  #ending = false;
+  #grace: NodeJS.Timeout | undefined;
+
+  constructor(
+    shared: Shared<Identity>,
+    socket: WebSocket,
+    identity: Identity,
+    source: CredentialSource,
+    lease: GateLease,
+  ) {
+    this.#shared = shared;
+    this.socket = socket;
+    this.identity = identity;
+    this.source = source;
+    this.#lease = lease;
+    this.sender = createSender(socket, {
+      ...shared.senderOptions,
+      onOverflow: () => {
+        this.#finish(new Error('slow consumer'));
+        this.end(CLOSE_CODES.POLICY, 'slow consumer');
+      },
+    });
+    (socket as Tagged)[SESSION] = this as GateSession<unknown>;
+    socket.on('error', ignoreError);
+    // `on`, not `once`: 'close' fires once, and `once` would wrap the shared listener per session.
+    socket.on('close', onSocketClose);
+    shared.live.add(this);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#ended === undefined) {
+      this.#ended = new AbortController();
+      if (this.#done) this.#ended.abort(this.#endReason);
+    }
+    return this.#ended.signal;
+  }
+
+  get ended(): boolean {
+    return this.#done;
+  }
+
+  /** Starts the heartbeat and follows the lease and the shutdown signal. */
+  watch(): void {
+    if (this.#ending) return;
+    const { heartbeat, shutdown } = this.#shared;
+    heartbeat?.add(this.socket as Tagged, onDeadPeer);
+    // Registered before the 101: a logout since then has already aborted the signal.
+    if (this.#lease.signal.aborted) this.fail(this.#lease.signal.reason);
+    else this.#lease.signal.addEventListener('abort', this, { once: true });
+    if (shutdown?.aborted === true) this.#goAway();
+    else shutdown?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The lease or the shutdown signal aborted (EventTarget listener object: no closure per session). */
+  handleEvent(): void {
+    if (this.#lease.signal.aborted) this.fail(this.#lease.signal.reason);
+    else this.#goAway();
+  }
+
+  end(code: number, reason?: string, finalFrame?: string): void {
+    if (this.#ending) return;
+    this.#ending = true;
+    this.#finish(undefined);
+    this.sender.close();
+    const { socket } = this;
+    try {
+      if (finalFrame !== undefined && socket.readyState === socket.OPEN) socket.send(finalFrame);
+      socket.close(code, reason);
+    } catch {
+      socket.terminate();
+      return;
+    }
+    this.#grace = setTimeout(() => socket.terminate(), this.#shared.closeGraceMs);
+    this.#grace.unref();
+  }
+
+  fail(error: unknown): void {
+    if (this.#ending) return;
+    this.#finish(error);
+    const body = errorBody(error);
+    this.end(closeCodeFor(error), body.code, this.#shared.errorFrame(body));
+  }
+
+  /** The heartbeat found the peer silent: no close handshake with it, just drop it. */
+  dead(): void {
+    this.#finish(new Error('peer stopped answering pings'));
+    this.socket.terminate();
+  }
+
+  /** The socket closed, whatever closed it. */
+  closed(): void {
+    const { live, shutdown, heartbeat } = this.#shared;
+    live.delete(this);
+    if (this.#grace !== undefined) clearTimeout(this.#grace);
+    heartbeat?.delete(this.socket);
+    this.sender.close();
+    this.#lease.signal.removeEventListener('abort', this);
+    shutdown?.removeEventListener('abort', this);
+    this.#lease.release();
+    this.#finish(undefined);
+  }
+
+  #goAway(): void {
+    this.#finish(new Error('server shutting down'));
+    this.end(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+  }
+
+  /** Marks the session ended (first reason wins) and aborts `signal` if it was read. */
+  #finish(reason: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#endReason = reason;
+    this.#ended?.abort(reason);
+  }
 }
 
 /**
@@ -156,7 +314,7 @@ export function createUpgradeGate<Identity>(options: UpgradeGateOptions<Identity
     clientTracking: false,
     perMessageDeflate: false,
   });
-  const live = new Set<WsSession<Identity>>();
+  const live = new Set<GateSession<Identity>>();
   let closed = false;
 
   const refuse = (
@@ -170,6 +328,16 @@ export function createUpgradeGate<Identity>(options: UpgradeGateOptions<Identity
       log: options.onRefused === undefined ? undefined : (event) => options.onRefused?.(event, request),
     });
 
+  const heartbeat = options.heartbeat === false ? undefined : createHeartbeat(options.heartbeat);
+  const shared: Shared<Identity> = {
+    live,
+    heartbeat,
+    closeGraceMs,
+    errorFrame,
+    senderOptions: options.sender,
+    shutdown: options.signal,
+  };
+
   const open = (
     request: IncomingMessage,
     socket: WebSocket,
@@ -177,83 +345,14 @@ export function createUpgradeGate<Identity>(options: UpgradeGateOptions<Identity
     source: CredentialSource,
     lease: GateLease,
   ): void => {
-    const ended = new AbortController();
-    let ending = false;
-    let grace: NodeJS.Timeout | undefined;
-    const end = (code: number, reason?: string, finalFrame?: string): void => {
-      if (ending) return;
-      ending = true;
-      sender.close();
-      try {
-        if (finalFrame !== undefined && socket.readyState === socket.OPEN) socket.send(finalFrame);
-        socket.close(code, reason);
-      } catch {
-        socket.terminate();
-      }
-      grace = setTimeout(() => socket.terminate(), closeGraceMs);
-      grace.unref();
-    };
-    const fail = (error: unknown): void => {
-      if (ending) return;
-      const body = errorBody(error);
-      if (!ended.signal.aborted) ended.abort(error);
-      end(closeCodeFor(error), body.code, errorFrame(body));
-    };
-    const sender = createSender(socket, {
-      ...options.sender,
-      onOverflow: () => {
-        if (!ended.signal.aborted) ended.abort(new Error('slow consumer'));
-        end(CLOSE_CODES.POLICY, 'slow consumer');
-      },
-    });
-    const stopHeartbeat =
-      options.heartbeat === false
-        ? () => undefined
-        : startHeartbeat(socket, {
-            ...options.heartbeat,
-            onDead: () => {
-              if (!ended.signal.aborted) ended.abort(new Error('peer stopped answering pings'));
-              socket.terminate();
-            },
-          });
-    const session: WsSession<Identity> = {
-      socket,
-      identity,
-      source,
-      request,
-      sender,
-      signal: ended.signal,
-      end,
-      fail,
-    };
-    const onRevoked = (): void => fail(lease.signal.reason);
-    const onShutdown = (): void => {
-      if (!ended.signal.aborted) ended.abort(new Error('server shutting down'));
-      end(CLOSE_CODES.GOING_AWAY, 'server shutting down');
-    };
-    socket.on('error', () => undefined);
-    socket.once('close', () => {
-      live.delete(session);
-      if (grace !== undefined) clearTimeout(grace);
-      stopHeartbeat();
-      sender.close();
-      lease.signal.removeEventListener('abort', onRevoked);
-      options.signal?.removeEventListener('abort', onShutdown);
-      lease.release();
-      if (!ended.signal.aborted) ended.abort();
-    });
-    live.add(session);
+    const session = new GateSession(shared, socket, identity, source, lease);
     try {
-      options.onSession(session);
+      options.onSession(session, request);
     } catch (error) {
-      fail(error);
+      session.fail(error);
       return;
     }
-    // Registered before the 101: a logout since then has already aborted the signal.
-    if (lease.signal.aborted) onRevoked();
-    else lease.signal.addEventListener('abort', onRevoked, { once: true });
-    if (options.signal?.aborted === true) onShutdown();
-    else options.signal?.addEventListener('abort', onShutdown, { once: true });
+    session.watch();
   };
 
   const handle = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -356,6 +455,7 @@ export function createUpgradeGate<Identity>(options: UpgradeGateOptions<Identity
       if (closed) return;
       closed = true;
       for (const session of [...live]) session.end(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+      heartbeat?.close();
       server.close();
     },
   });

@@ -14,11 +14,12 @@ export {
   type HandshakeRequest,
 } from './handshake.js';
 export {
+  createHeartbeat,
   DEFAULT_MAX_MISSED_PONGS,
   DEFAULT_PING_INTERVAL_MS,
+  type Heartbeat,
   type HeartbeatOptions,
   type PingSocket,
-  startHeartbeat,
 } from './heartbeat.js';
 export { type RefuseOptions, refuseUpgrade } from './refuse.js';
 export { createSender, type Sender, type SenderOptions, type SendSocket } from './sender.js';

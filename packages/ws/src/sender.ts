@@ -40,6 +40,96 @@ function positive(value: number, name: string): number {
   return value;
 }
 
+// A class rather than closures: one sender per connection, so its methods live on the prototype.
+class BackpressureSender implements Sender {
+  readonly #socket: SendSocket;
+  readonly #high: number;
+  readonly #hard: number;
+  readonly #stallMs: number;
+  readonly #pollMs: number;
+  readonly #onOverflow: () => void;
+  #closed = false;
+  #overflowed = false;
+  #pausedSince: number | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #waiters: Array<() => void> | undefined;
+
+  constructor(socket: SendSocket, options: SenderOptions & { readonly onOverflow: () => void }) {
+    this.#socket = socket;
+    this.#high = positive(options.highWaterMarkBytes ?? 262_144, 'highWaterMarkBytes');
+    this.#hard = positive(options.hardMarkBytes ?? 4_194_304, 'hardMarkBytes');
+    this.#stallMs = positive(options.stallTimeoutMs ?? 30_000, 'stallTimeoutMs');
+    this.#pollMs = positive(options.pollIntervalMs ?? 20, 'pollIntervalMs');
+    if (this.#hard < this.#high) throw new TypeError('hardMarkBytes must be at least highWaterMarkBytes');
+    this.#onOverflow = options.onOverflow;
+  }
+
+  send(data: string | Uint8Array): boolean {
+    if (this.#closed || this.#socket.readyState !== OPEN) return false;
+    this.#socket.send(data);
+    const buffered = this.#socket.bufferedAmount;
+    if (buffered > this.#hard) {
+      this.#overflow();
+      return false;
+    }
+    if (buffered <= this.#high) return this.#pausedSince === undefined;
+    this.#pausedSince ??= performance.now();
+    if (this.#poll === undefined) {
+      this.#poll = setInterval(() => this.#check(), this.#pollMs);
+      this.#poll.unref();
+    }
+    return false;
+  }
+
+  ready(): Promise<void> {
+    if (this.#closed || this.#pausedSince === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#waiters ??= [];
+      this.#waiters.push(resolve);
+    });
+  }
+
+  get paused(): boolean {
+    return this.#pausedSince !== undefined;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopPoll();
+    this.#wake();
+  }
+
+  #check(): void {
+    if (this.#closed) return;
+    if (this.#socket.bufferedAmount <= this.#high / 2) {
+      this.#pausedSince = undefined;
+      this.#stopPoll();
+      this.#wake();
+    } else if (this.#pausedSince !== undefined && performance.now() - this.#pausedSince >= this.#stallMs) {
+      this.#overflow();
+    }
+  }
+
+  #overflow(): void {
+    if (this.#overflowed) return;
+    this.#overflowed = true;
+    this.close();
+    this.#onOverflow();
+  }
+
+  #stopPoll(): void {
+    if (this.#poll !== undefined) clearInterval(this.#poll);
+    this.#poll = undefined;
+  }
+
+  #wake(): void {
+    const pending = this.#waiters;
+    this.#waiters = undefined;
+    if (pending !== undefined) for (const resolve of pending) resolve();
+  }
+}
+
 /**
  * A small ordered sender: messages go out in call order; above `highWaterMarkBytes` of
  * `bufferedAmount` it tells the producer to pause; a consumer that stays above the mark for
@@ -56,75 +146,5 @@ export function createSender(
   socket: SendSocket,
   options: SenderOptions & { readonly onOverflow: () => void },
 ): Sender {
-  const high = positive(options.highWaterMarkBytes ?? 262_144, 'highWaterMarkBytes');
-  const hard = positive(options.hardMarkBytes ?? 4_194_304, 'hardMarkBytes');
-  const stallMs = positive(options.stallTimeoutMs ?? 30_000, 'stallTimeoutMs');
-  const pollMs = positive(options.pollIntervalMs ?? 20, 'pollIntervalMs');
-  if (hard < high) throw new TypeError('hardMarkBytes must be at least highWaterMarkBytes');
-  const low = high / 2;
-  let closed = false;
-  let overflowed = false;
-  let pausedSince: number | undefined;
-  let poll: NodeJS.Timeout | undefined;
-  let waiters: Array<() => void> = [];
-
-  const wake = (): void => {
-    const pending = waiters;
-    waiters = [];
-    for (const resolve of pending) resolve();
-  };
-  const stopPoll = (): void => {
-    if (poll !== undefined) clearInterval(poll);
-    poll = undefined;
-  };
-  const overflow = (): void => {
-    if (overflowed) return;
-    overflowed = true;
-    sender.close();
-    options.onOverflow();
-  };
-  const check = (): void => {
-    if (closed) return;
-    const buffered = socket.bufferedAmount;
-    if (buffered <= low) {
-      pausedSince = undefined;
-      stopPoll();
-      wake();
-    } else if (pausedSince !== undefined && performance.now() - pausedSince >= stallMs) {
-      overflow();
-    }
-  };
-
-  const sender: Sender = {
-    send(data) {
-      if (closed || socket.readyState !== OPEN) return false;
-      socket.send(data);
-      const buffered = socket.bufferedAmount;
-      if (buffered > hard) {
-        overflow();
-        return false;
-      }
-      if (buffered <= high) return pausedSince === undefined;
-      pausedSince ??= performance.now();
-      if (poll === undefined) {
-        poll = setInterval(check, pollMs);
-        poll.unref();
-      }
-      return false;
-    },
-    ready() {
-      if (closed || pausedSince === undefined) return Promise.resolve();
-      return new Promise((resolve) => waiters.push(resolve));
-    },
-    get paused() {
-      return pausedSince !== undefined;
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      stopPoll();
-      wake();
-    },
-  };
-  return sender;
+  return new BackpressureSender(socket, options);
 }

@@ -56,48 +56,52 @@ export function isDnsSubdomain(value: unknown): value is string {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+const isJsonSpace = (code: number): boolean =>
+  code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
+
+/** Member names in JSON text that `JSON.parse` accepted: string tokens followed by `:`. */
+function countMemberNames(text: string): number {
+  let count = 0;
+  const length = text.length;
+  let i = text.indexOf('"');
+  while (i !== -1) {
+    let j = i + 1;
+    for (;;) {
+      const c = text.charCodeAt(j);
+      if (c === BACKSLASH) j += 2;
+      else if (c === QUOTE) break;
+      else j++;
+    }
+    let k = j + 1;
+    while (k < length && isJsonSpace(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) === COLON) count++;
+    i = text.indexOf('"', k);
+  }
+  return count;
+}
+
+/** Members across every object of a parsed JSON value. */
+function countMembers(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += countMembers(item);
+    return count;
+  }
+  for (const key of Object.keys(value)) count += 1 + countMembers((value as Record<string, unknown>)[key]);
+  return count;
+}
 
 /**
- * Whether JSON text (already accepted by `JSON.parse`) names one member twice in some object. Names are
- * compared after unescaping, so `"a"` and `"\u0061"` collide. `JSON.parse` keeps the last duplicate,
- * and a validator reading the first would disagree with it.
+ * Whether JSON text (already accepted by `JSON.parse` as `value`) names one member twice in some
+ * object. `JSON.parse` keeps the last duplicate, and a validator reading the first would disagree with
+ * it. It keeps one member per name, so the text names more members than the value holds exactly when
+ * some object repeats a name: counting is one quick pass (a `\u`-escaped repeat counts too).
  */
-function hasDuplicateMembers(text: string): boolean {
-  const stack: Array<Set<string> | null> = [];
-  const length = text.length;
-  let i = 0;
-  while (i < length) {
-    const code = text.charCodeAt(i);
-    if (code === QUOTE) {
-      let j = i + 1;
-      let escaped = false;
-      for (;;) {
-        const c = text.charCodeAt(j);
-        if (c === BACKSLASH) {
-          escaped = true;
-          j += 2;
-        } else if (c === QUOTE) break;
-        else j++;
-      }
-      const names = stack.length === 0 ? null : stack[stack.length - 1];
-      if (names) {
-        let k = j + 1;
-        while (k < length && /\s/.test(text.charAt(k))) k++;
-        if (text.charAt(k) === ':') {
-          const name = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
-          if (names.has(name)) return true;
-          names.add(name);
-        }
-      }
-      i = j + 1;
-      continue;
-    }
-    if (code === 0x7b) stack.push(new Set());
-    else if (code === 0x5b) stack.push(null);
-    else if (code === 0x7d || code === 0x5d) stack.pop();
-    i++;
-  }
-  return false;
+function hasDuplicateMembers(text: string, value: unknown): boolean {
+  return countMemberNames(text) !== countMembers(value);
 }
 
 /** A JSON object with no member twice, or an `INVALID_REQUEST` error. */
@@ -109,7 +113,7 @@ function strictObject(text: string): Record<string, unknown> {
     throw invalid();
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid();
-  if (hasDuplicateMembers(text)) throw invalid();
+  if (hasDuplicateMembers(text, value)) throw invalid();
   return value as Record<string, unknown>;
 }
 

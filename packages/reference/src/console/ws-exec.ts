@@ -79,15 +79,15 @@ function runShell(session: WsSession<ConsoleIdentity>, initTimeoutMs: number, lo
   const { socket, sender, identity } = session;
   let state: 'init' | 'running' | 'exited' = 'init';
   const shell = createLineShell();
+  // Cleared by the init; if the session ends first it fires into an ended session, a no-op.
   const initTimer = setTimeout(() => {
     if (state === 'init') session.end(CLOSE_CODES.INIT_TIMEOUT, 'init timeout');
   }, initTimeoutMs);
   initTimer.unref();
-  session.signal.addEventListener('abort', () => clearTimeout(initTimer), { once: true });
 
   socket.on('message', (data, isBinary) => {
     // After `exit`, whatever the client keeps sending is ignored: the close is already on its way.
-    if (state === 'exited' || session.signal.aborted) return;
+    if (state === 'exited' || session.ended) return;
     try {
       if (isBinary) throw invalidRequest();
       // The gate's server keeps ws's default binaryType, 'nodebuffer': a Buffer, or Buffer[] for fragments.
@@ -107,7 +107,7 @@ function runShell(session: WsSession<ConsoleIdentity>, initTimeoutMs: number, lo
       }
       const message = parseClientMessage(text);
       if (message.type === 'resize') return;
-      const writable = sender.send(JSON.stringify({ type: 'stdout', data: message.data }));
+      const writable = sender.send(`{"type":"stdout","data":${JSON.stringify(message.data)}}`);
       const exitCode = shell.feed(message.data);
       if (exitCode !== undefined) {
         // The exit frame and the close go out now, never behind a read of what the client sends next.
@@ -120,7 +120,7 @@ function runShell(session: WsSession<ConsoleIdentity>, initTimeoutMs: number, lo
         // The client reads slower than it writes: stop reading its stdin until the output drains.
         socket.pause();
         sender.ready().then(() => {
-          if (!session.signal.aborted) socket.resume();
+          if (!session.ended) socket.resume();
         });
       }
     } catch (error) {

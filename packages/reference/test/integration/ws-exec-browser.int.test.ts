@@ -57,14 +57,14 @@ describe('GET /ws/exec in a real browser', () => {
     const page = await browser.newPage();
     // The console's own origin: the page, the login, the WebSocket and the logout share it.
     await page.goto(`${console_.url}/health`);
-    const result = await page.evaluate(async () => {
+    const result = await page.evaluate(async (host) => {
       const login = await fetch('/auth/login', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ user: 'browser-user', role: 'editor' }),
       });
       const frames: unknown[] = [];
-      const ws = new WebSocket(`ws://${location.host}/ws/exec`);
+      const ws = new WebSocket(`ws://${host}/ws/exec`);
       const next = (type: string): Promise<unknown> =>
         new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`no ${type} frame`)), 5_000);
@@ -108,7 +108,7 @@ describe('GET /ws/exec in a real browser', () => {
         closeAfterLogoutMs: elapsedMs - logoutAt,
         lastFrame: frames.at(-1),
       };
-    });
+    }, console_.host);
     expect(result.loginStatus).toBe(200);
     expect(result.echoed).toBe('echo hello\n');
     expect(result.logoutStatus).toBe(200);
