@@ -33,6 +33,7 @@ export {
   type ExecClientMessage,
   type ExecInit,
   isDnsSubdomain,
+  LineShell,
   parseClientMessage,
   parseExecInit,
 } from './console/ws-exec-protocol.js';

@@ -126,7 +126,7 @@ interface Shared<Identity> {
   readonly heartbeat: Heartbeat | undefined;
   readonly closeGraceMs: number;
   readonly errorFrame: (body: { code: string; message: string }) => string | undefined;
-  readonly senderOptions: SenderOptions | undefined;
+  readonly senderOptions: SenderOptions & { readonly onOverflow: (socket: Tagged) => void };
   readonly shutdown: AbortSignal | undefined;
 }
 
@@ -136,6 +136,9 @@ type Tagged = WebSocket & { [SESSION]?: GateSession<unknown> };
 // Listeners shared by every session (`this` is the socket): a session costs no closures for them.
 function onSocketClose(this: Tagged): void {
   this[SESSION]?.closed();
+}
+function onSlowConsumer(socket: Tagged): void {
+  socket[SESSION]?.slow();
 }
 function onDeadPeer(socket: Tagged): void {
   socket[SESSION]?.dead();
@@ -173,13 +176,7 @@ class GateSession<Identity> implements WsSession<Identity> {
     this.identity = identity;
     this.source = source;
     this.#lease = lease;
-    this.sender = createSender(socket, {
-      ...shared.senderOptions,
-      onOverflow: () => {
-        this.#finish(new Error('slow consumer'));
-        this.end(CLOSE_CODES.POLICY, 'slow consumer');
-      },
-    });
+    this.sender = createSender(socket as Tagged, shared.senderOptions);
     (socket as Tagged)[SESSION] = this as GateSession<unknown>;
     socket.on('error', ignoreError);
     // `on`, not `once`: 'close' fires once, and `once` would wrap the shared listener per session.
@@ -239,6 +236,12 @@ class GateSession<Identity> implements WsSession<Identity> {
     this.#finish(error);
     const body = errorBody(error);
     this.end(closeCodeFor(error), body.code, this.#shared.errorFrame(body));
+  }
+
+  /** The sender found the peer not reading: close it (1008), terminated after the grace period. */
+  slow(): void {
+    this.#finish(new Error('slow consumer'));
+    this.end(CLOSE_CODES.POLICY, 'slow consumer');
   }
 
   /** The heartbeat found the peer silent: no close handshake with it, just drop it. */
@@ -334,7 +337,7 @@ export function createUpgradeGate<Identity>(options: UpgradeGateOptions<Identity
     heartbeat,
     closeGraceMs,
     errorFrame,
-    senderOptions: options.sender,
+    senderOptions: { ...options.sender, onOverflow: onSlowConsumer },
     shutdown: options.signal,
   };
 

@@ -47,21 +47,21 @@ class BackpressureSender implements Sender {
   readonly #hard: number;
   readonly #stallMs: number;
   readonly #pollMs: number;
-  readonly #onOverflow: () => void;
+  readonly #onOverflow: (socket: SendSocket) => void;
   #closed = false;
   #overflowed = false;
   #pausedSince: number | undefined;
   #poll: NodeJS.Timeout | undefined;
   #waiters: Array<() => void> | undefined;
 
-  constructor(socket: SendSocket, options: SenderOptions & { readonly onOverflow: () => void }) {
+  constructor(socket: SendSocket, options: SenderOptions & { readonly onOverflow: (socket: never) => void }) {
     this.#socket = socket;
     this.#high = positive(options.highWaterMarkBytes ?? 262_144, 'highWaterMarkBytes');
     this.#hard = positive(options.hardMarkBytes ?? 4_194_304, 'hardMarkBytes');
     this.#stallMs = positive(options.stallTimeoutMs ?? 30_000, 'stallTimeoutMs');
     this.#pollMs = positive(options.pollIntervalMs ?? 20, 'pollIntervalMs');
     if (this.#hard < this.#high) throw new TypeError('hardMarkBytes must be at least highWaterMarkBytes');
-    this.#onOverflow = options.onOverflow;
+    this.#onOverflow = options.onOverflow as (socket: SendSocket) => void;
   }
 
   send(data: string | Uint8Array): boolean {
@@ -115,7 +115,7 @@ class BackpressureSender implements Sender {
     if (this.#overflowed) return;
     this.#overflowed = true;
     this.close();
-    this.#onOverflow();
+    this.#onOverflow(this.#socket);
   }
 
   #stopPoll(): void {
@@ -134,17 +134,18 @@ class BackpressureSender implements Sender {
  * A small ordered sender: messages go out in call order; above `highWaterMarkBytes` of
  * `bufferedAmount` it tells the producer to pause; a consumer that stays above the mark for
  * `stallTimeoutMs`, or a send that pushes the buffer past `hardMarkBytes`, calls `onOverflow` once
- * (close the connection there). The watchdog polls only while paused.
+ * (close the connection there; it gets the socket, so one function can serve every sender). The
+ * watchdog polls only while paused.
  *
  * @example
  * ```ts
- * const sender = createSender(socket, { onOverflow: () => socket.terminate() });
+ * const sender = createSender(socket, { onOverflow: (slow) => slow.terminate() });
  * if (!sender.send(chunk)) await sender.ready();
  * ```
  */
-export function createSender(
-  socket: SendSocket,
-  options: SenderOptions & { readonly onOverflow: () => void },
+export function createSender<S extends SendSocket>(
+  socket: S,
+  options: SenderOptions & { readonly onOverflow: (socket: S) => void },
 ): Sender {
   return new BackpressureSender(socket, options);
 }

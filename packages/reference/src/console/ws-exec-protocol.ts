@@ -202,33 +202,38 @@ const EXIT_LINE = /^exit(?:[ \t]+(\d{1,3}))?$/;
  * shell.feed('ex'); shell.feed('it 3\n'); // 3
  * ```
  */
-export function createLineShell(): { feed(data: string): number | undefined } {
-  let line = '';
-  let overlong = false;
-  return {
-    feed(data) {
-      let start = 0;
-      for (let i = 0; i < data.length; i++) {
-        const c = data.charCodeAt(i);
-        if (c !== 0x0a && c !== 0x0d) continue;
-        const complete = overlong ? undefined : line + data.slice(start, i);
-        line = '';
-        overlong = false;
-        start = i + 1;
-        if (complete === undefined || complete.length > MAX_LINE_LENGTH) continue;
-        const match = EXIT_LINE.exec(complete.trim());
-        if (match === null) continue;
-        const code = match[1] === undefined ? 0 : Number(match[1]);
-        if (code <= 255) return code;
+export function createLineShell(): LineShell {
+  return new LineShell();
+}
+
+/** The state of {@link createLineShell}: a class, so idle sessions share its method. */
+export class LineShell {
+  #line = '';
+  #overlong = false;
+
+  /** Feeds one stdin chunk; returns the exit code once a line reads `exit` or `exit N`. */
+  feed(data: string): number | undefined {
+    let start = 0;
+    for (let i = 0; i < data.length; i++) {
+      const c = data.charCodeAt(i);
+      if (c !== 0x0a && c !== 0x0d) continue;
+      const complete = this.#overlong ? undefined : this.#line + data.slice(start, i);
+      this.#line = '';
+      this.#overlong = false;
+      start = i + 1;
+      if (complete === undefined || complete.length > MAX_LINE_LENGTH) continue;
+      const match = EXIT_LINE.exec(complete.trim());
+      if (match === null) continue;
+      const code = match[1] === undefined ? 0 : Number(match[1]);
+      if (code <= 255) return code;
+    }
+    if (!this.#overlong) {
+      this.#line += data.slice(start);
+      if (this.#line.length > MAX_LINE_LENGTH) {
+        this.#line = '';
+        this.#overlong = true;
       }
-      if (!overlong) {
-        line += data.slice(start);
-        if (line.length > MAX_LINE_LENGTH) {
-          line = '';
-          overlong = true;
-        }
-      }
-      return undefined;
-    },
-  };
+    }
+    return undefined;
+  }
 }

@@ -80,7 +80,7 @@ function runShell(session: WsSession<ConsoleIdentity>, initTimeoutMs: number, lo
   let state: 'init' | 'running' | 'exited' = 'init';
   const shell = createLineShell();
   // Cleared by the init; if the session ends first it fires into an ended session, a no-op.
-  const initTimer = setTimeout(() => {
+  let initTimer: NodeJS.Timeout | undefined = setTimeout(() => {
     if (state === 'init') session.end(CLOSE_CODES.INIT_TIMEOUT, 'init timeout');
   }, initTimeoutMs);
   initTimer.unref();
@@ -99,6 +99,8 @@ function runShell(session: WsSession<ConsoleIdentity>, initTimeoutMs: number, lo
       const text = buffer.toString('utf8');
       if (state === 'init') {
         clearTimeout(initTimer);
+        // Dropped, not only cleared: an idle session must not keep the timer and its closure alive.
+        initTimer = undefined;
         const init = parseExecInit(text);
         state = 'running';
         log.info('ws-exec-started', { user: identity.user, args: init.command.length });
