@@ -188,5 +188,10 @@ export function connect(
   return { ws, seen, opened, closed, next };
 }
 
-export const INIT: string = JSON.stringify({ type: 'exec_init', namespace: 'team-a', pod: 'web-0', command: ['sh'] });
+export const INIT: string = JSON.stringify({
+  type: 'exec_init',
+  namespace: 'team-a',
+  pod: 'web-0',
+  command: ['sh'],
+});
 export const stdin = (data: string): string => JSON.stringify({ type: 'stdin', data });

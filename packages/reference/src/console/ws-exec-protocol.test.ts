@@ -47,7 +47,7 @@ describe('parseExecInit', () => {
     ['a null container', init({ container: null })],
     ['a command that is a string', init({ command: 'sh' })],
     ['65 arguments', init({ command: Array.from({ length: 65 }, () => 'x') })],
-    ['a 4097-byte argument', init({ command: ['é'.repeat(2048) + 'x'] })],
+    ['a 4097-byte argument', init({ command: [`${'é'.repeat(2048)}x`] })],
     ['a number argument', init({ command: ['sh', 1] })],
     ['a string tty', init({ tty: 'yes' })],
     ['cols 1001', init({ cols: 1001 })],
