@@ -222,7 +222,10 @@ export class LineShell {
       this.#overlong = false;
       start = i + 1;
       if (complete === undefined || complete.length > MAX_LINE_LENGTH) continue;
-      const match = EXIT_LINE.exec(complete.trim());
+      const trimmed = complete.trim();
+      // Most lines are not commands to this shell: skip the regex unless the line could be one.
+      if (!trimmed.startsWith('exit')) continue;
+      const match = EXIT_LINE.exec(trimmed);
       if (match === null) continue;
       const code = match[1] === undefined ? 0 : Number(match[1]);
       if (code <= 255) return code;
