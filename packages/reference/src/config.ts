@@ -1,6 +1,6 @@
+import { parseAllowedOrigins } from '@latchkey/http';
 import { createKeyring, type Keyring, type KeyringInput } from '@latchkey/keystore';
 import { type KubeCallerAuthConfig, kubeConfigFromEnv } from '@latchkey/kube';
-import { parseOrigins } from './console/origin.js';
 import { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
 
 /** Environment variables as `process.env` holds them. */
@@ -59,6 +59,14 @@ function port(env: Env, fallback: number): number {
   const value = Number(raw.trim());
   if (value > 65_535) throw new TypeError('PORT: not a port number');
   return value;
+}
+
+function allowedOrigins(text: string | undefined): ReadonlySet<string> {
+  try {
+    return parseAllowedOrigins(text);
+  } catch {
+    throw new TypeError('LATCHKEY_ALLOWED_ORIGINS: expected comma-separated origins (scheme://host[:port])');
+  }
 }
 
 /** A positive integer from the environment, or `fallback` when unset. */
@@ -178,6 +186,6 @@ export function readConsoleConfig(env: Env): ConsoleConfig {
     store: readStoreConfig(env),
     oauthConfigured: set(env.GITHUB_CLIENT_ID) && set(env.GITHUB_CLIENT_SECRET),
     maxStreamsPerUser: count(env, 'LATCHKEY_MAX_STREAMS_PER_USER', 32),
-    allowedOrigins: parseOrigins(env.LATCHKEY_ALLOWED_ORIGINS),
+    allowedOrigins: allowedOrigins(env.LATCHKEY_ALLOWED_ORIGINS),
   };
 }

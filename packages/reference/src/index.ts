@@ -21,8 +21,23 @@ export {
   createConsoleTokens,
 } from './console/console-tokens.js';
 export { GITOPS_ROUTES, type GitopsRoute } from './console/gitops.js';
-export { assertConsoleOrigin, parseOrigins } from './console/origin.js';
-export { buildConsole, type ConsoleOptions } from './console/server.js';
+export { buildConsole, type ConsoleBuilt, type ConsoleOptions } from './console/server.js';
+export {
+  attachWsExec,
+  createWsExec,
+  WS_EXEC_PATH,
+  type WsExec,
+  type WsExecDeps,
+} from './console/ws-exec.js';
+export {
+  createLineShell,
+  type ExecClientMessage,
+  type ExecInit,
+  isDnsSubdomain,
+  LineShell,
+  parseClientMessage,
+  parseExecInit,
+} from './console/ws-exec-protocol.js';
 export { createFingerprint, type Fingerprint, sessionFingerprint } from './fingerprint.js';
 export { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
 export {

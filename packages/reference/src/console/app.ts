@@ -1,6 +1,7 @@
 import { InvalidRequestError, LatchkeyError } from '@latchkey/errors';
 import { createRoutePolicy, type RouteRule } from '@latchkey/guards';
 import {
+  assertOrigin,
   authenticate,
   clearAuthCookie,
   createEventStream,
@@ -13,7 +14,6 @@ import type { Logger } from '../log.js';
 import { type App, json, notFound, toResponse } from '../respond.js';
 import { CONSOLE_ROLES, type ConsoleIdentity, type ConsoleTokens } from './console-tokens.js';
 import { GITOPS_ROUTES } from './gitops.js';
-import { assertConsoleOrigin } from './origin.js';
 import { execStream } from './streams.js';
 
 /**
@@ -145,7 +145,13 @@ export function createConsoleApp(deps: ConsoleDeps): App {
       throw error;
     }
     try {
-      assertConsoleOrigin(request, { source: result.source, allowed: allowedOrigins });
+      assertOrigin({
+        origin: request.headers.get('origin') ?? undefined,
+        host: request.headers.get('host') ?? undefined,
+        source: result.source,
+        method: request.method,
+        allowedOrigins,
+      });
     } catch (error) {
       log.warn('security', { type: 'foreign-origin', path, source: result.source });
       throw error;

@@ -5,8 +5,9 @@ import type { ConsoleConfig } from '../config.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Built } from '../main.js';
 import { connectStore, type StoreConnection } from '../stores.js';
-import { createConsoleApp } from './app.js';
+import { createConsoleApp, createConsoleVerify } from './app.js';
 import { createConsoleTokens } from './console-tokens.js';
+import { attachWsExec, type WsExec, type WsExecDeps } from './ws-exec.js';
 
 /** Console tokens live one hour; the registry keeps each logout at least that long (plus the tolerance). */
 const TOKEN_TTL_SECONDS = 3_600;
@@ -19,6 +20,18 @@ export interface ConsoleOptions {
   readonly streamIntervalMs?: number;
   /** Clock in epoch milliseconds for tokens and registry; default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Adjusts what `/ws/exec` is built with (timeouts, heartbeat, a wrapped `verify` or `register`);
+   * default none. For tests and embedding; the environment configures none of it.
+   */
+  readonly wsExec?: (deps: WsExecDeps) => WsExecDeps;
+}
+
+/** The console as {@link buildConsole} assembles it: a server, and its registry (for counts). */
+export interface ConsoleBuilt extends Built {
+  readonly registry: Registry;
+  /** The `/ws/exec` endpoint attached by `attach(server)` (the last one), if any. */
+  readonly wsExec: WsExec | undefined;
 }
 
 /**
@@ -35,7 +48,7 @@ export async function buildConsole(
   config: ConsoleConfig,
   log: Logger,
   options: ConsoleOptions = {},
-): Promise<Built> {
+): Promise<ConsoleBuilt> {
   let privateKey = config.consoleKey?.key;
   if (privateKey === undefined) {
     privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
@@ -85,13 +98,37 @@ export async function buildConsole(
     allowedOrigins: config.allowedOrigins,
     ...(options.streamIntervalMs === undefined ? {} : { streamIntervalMs: options.streamIntervalMs }),
   });
+  // `/ws/exec`: the same credential check as every route (signature, then revocation), the same
+  // registry (its lease counts toward the per-user stream cap and ends at logout).
+  const verify = createConsoleVerify(tokens, registry);
+  const shutdown = new AbortController();
+  const execs: WsExec[] = [];
   return {
     app,
-    // Shutdown's first step: every stream ends (with a 503-coded `end`), so the listener drains.
+    registry,
+    get wsExec() {
+      return execs[execs.length - 1];
+    },
+    attach: (server) => {
+      const deps: WsExecDeps = {
+        verify,
+        register: (identity) =>
+          registry.register(identity.userId, { issuedAtMs: identity.issuedAtMs, kind: 'ws-exec' }),
+        allowedOrigins: config.allowedOrigins,
+        log,
+        shutdown: shutdown.signal,
+      };
+      execs.push(attachWsExec(server, options.wsExec?.(deps) ?? deps));
+    },
+    // Shutdown's first step: every stream and exec session ends (a 503-coded `end`, a 1001 close), so
+    // the listener drains.
     stop: () => {
+      shutdown.abort();
+      for (const exec of execs) exec.close();
       registry.cancelAll();
     },
     async close() {
+      for (const exec of execs) exec.close();
       await registry.close();
       await store?.close();
     },
