@@ -6,6 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createBootstrapIssuer, createSessionTokenSigner, generateSessionKeyPair } from '@latchkey/tokens';
+import { WebSocket } from 'ws';
 import { readConsoleConfig, readRouterConfig, readSandboxConfig } from './config.js';
 import { buildConsole } from './console/server.js';
 import { type Listening, listen } from './listen.js';
@@ -64,7 +65,50 @@ async function drain(response: Response): Promise<{ endedAt: number; text: strin
 
 async function start(build: Promise<Built>): Promise<{ built: Built; listening: Listening }> {
   const built = await build;
-  return { built, listening: await listen(built.app, { port: 0, log: silentLogger }) };
+  const listening = await listen(built.app, { ...built.bridge, port: 0, log: silentLogger });
+  built.attach?.(listening.server);
+  return { built, listening };
+}
+
+/** A WebSocket client that records its messages and its close code. */
+async function openExec(
+  url: string,
+  token: string,
+): Promise<{
+  messages: unknown[];
+  send(value: unknown): void;
+  next(n: number): Promise<void>;
+  closed: Promise<number>;
+}> {
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const messages: unknown[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data) => {
+    messages.push(JSON.parse(String(data)));
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_request, response) =>
+      reject(new Error(`refused: ${response.statusCode}`)),
+    );
+    ws.once('error', reject);
+  });
+  return {
+    messages,
+    send: (value) => ws.send(JSON.stringify(value)),
+    async next(n) {
+      const deadline = Date.now() + 2_000;
+      while (messages.length < n && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+    },
+    closed,
+  };
 }
 
 async function run(): Promise<void> {
@@ -195,7 +239,7 @@ async function run(): Promise<void> {
     const gone = await call(`${invoke}/whoami`, { headers: { 'x-latchkey-session': sessionId } });
     check(gone.status === 404 && gone.body.code === 'SESSION_NOT_FOUND', 'the session is gone', said(gone));
 
-    step('8. A console user logs in and opens two streams');
+    step('8. A console user logs in and opens three streams');
     const consoleUrl = console_.listening.url;
     const login = await call(`${consoleUrl}/auth/login`, {
       method: 'POST',
@@ -218,17 +262,33 @@ async function run(): Promise<void> {
       `${events.status}, ${exec.status}`,
     );
     const ends = Promise.all([drain(events), drain(exec)]);
+    const shell = await openExec(`${consoleUrl.replace('http:', 'ws:')}/ws/exec`, token);
+    shell.send({ type: 'exec_init', namespace: 'team-a', pod: 'web-0', command: ['sh'] });
+    shell.send({ type: 'stdin', data: 'echo hello' });
+    await shell.next(2);
+    check(
+      JSON.stringify(shell.messages) === '[{"type":"exec_started"},{"type":"stdout","data":"echo hello"}]',
+      'a WebSocket exec session on /ws/exec echoes stdin',
+      JSON.stringify(shell.messages[1] ?? null),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_200));
 
-    step('9. alice logs out: both streams end (T6)');
+    step('9. alice logs out: every stream ends (T6)');
     const loggedOutAt = Date.now();
     const logout = await call(`${consoleUrl}/auth/logout`, { method: 'POST', headers: auth });
     check(
-      logout.status === 200 && logout.body.cancelled === 2,
-      'POST /auth/logout',
+      logout.status === 200 && logout.body.cancelled === 3,
+      'POST /auth/logout ends the SSE, the chunked and the WebSocket stream',
       `cancelled: ${String(logout.body.cancelled)}`,
     );
     const [eventsEnd, execEnd] = await ends;
+    const shellCode = await shell.closed;
+    check(
+      shellCode === 4401 &&
+        shell.messages.some((message) => (message as { code?: unknown }).code === 'SESSION_REVOKED'),
+      'the WebSocket session got SESSION_REVOKED and close 4401',
+      String(shellCode),
+    );
     const slowest = Math.max(eventsEnd.endedAt, execEnd.endedAt) - loggedOutAt;
     check(slowest < 1_000, 'both streams ended within a second', `${slowest} ms`);
     check(/event: heartbeat/.test(eventsEnd.text), 'the event stream had sent heartbeats before');
