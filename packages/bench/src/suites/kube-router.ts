@@ -79,6 +79,9 @@ const benchmarks: Benchmark[] = [
       try {
         const plainRouter = await started({});
         routers.push(plainRouter);
+        // An A/A control: a second router without identity shows how far two equal cases drift apart here.
+        const controlRouter = await started({});
+        routers.push(controlRouter);
         const kubeRouter = await started({
           LATCHKEY_KUBE_APISERVER: kube.url,
           LATCHKEY_KUBE_CA_FILE: kube.caFile,
@@ -87,6 +90,8 @@ const benchmarks: Benchmark[] = [
         });
         routers.push(kubeRouter);
         const plainId = await session(plainRouter.url, caller);
+        const controlId = await session(controlRouter.url, caller);
+        const controlUrl = new URL(controlRouter.url + PATH);
         const kubeId = await session(kubeRouter.url, caller);
         const plainUrl = new URL(plainRouter.url + PATH);
         const kubeUrl = new URL(kubeRouter.url + PATH);
@@ -94,6 +99,7 @@ const benchmarks: Benchmark[] = [
         const rates = await compareThroughput(
           {
             plain: () => get(agent, plainUrl, { ...caller, 'x-latchkey-session': plainId }),
+            control: () => get(agent, controlUrl, { ...caller, 'x-latchkey-session': controlId }),
             kube: () => get(agent, kubeUrl, { ...caller, 'x-latchkey-session': kubeId }),
           },
           context,
@@ -113,6 +119,7 @@ const benchmarks: Benchmark[] = [
               target: '>= 0.90',
             },
           ),
+          versus('A/A control: a second router without caller identity', rates.control, 'req/s', baseline),
           plain('TokenReviews sent during the run (one per 10 s positive TTL)', reviews, 'reviews'),
         ];
       } finally {
