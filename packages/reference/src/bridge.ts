@@ -1,9 +1,32 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { MethodNotAllowedError, UnauthenticatedError } from '@latchkey/errors';
 import { errorFields, type Logger } from './log.js';
 import { takeNodeBody, takeTextBody } from './node-body.js';
-import { type App, json, toResponse } from './respond.js';
+import { type App, json, type RequestContext, toResponse } from './respond.js';
+
+/** Options of {@link toNodeListener}. */
+export interface BridgeOptions {
+  /**
+   * The error answered, before the app runs, for a request carrying two or more `Authorization`
+   * headers (node:http keeps only one in `req.headers`; the bridge counts them in `rawHeaders`).
+   * Default: 401 `UNAUTHENTICATED`. The sandbox answers with its own token codes.
+   */
+  readonly duplicateAuthorization?: (request: Request) => unknown;
+}
+
+/** Methods no reference server serves: a typed 405 before the app, never data (`TRACE` echoes). */
+const REFUSED_METHODS = new Set(['OPTIONS', 'TRACE', 'CONNECT']);
+
+function authorizationCount(raw: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name !== undefined && name.length === 13 && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
+}
 
 /** The base every request URL is resolved against: the Host header is never trusted for routing. */
 const ORIGIN = 'http://127.0.0.1';
@@ -44,7 +67,22 @@ function toRequest(req: IncomingMessage): Request | undefined {
   }
 }
 
+/** Cancels an answer nobody will read: its body's `cancel` releases what a stream holds. */
+function cancelBody(response: Response): void {
+  const body = response.body;
+  if (body === null) return;
+  if (body.locked) return;
+  body.cancel().catch(() => undefined);
+}
+
 async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
+  if (res.destroyed || res.writableEnded) {
+    // The client went away before the answer started: nobody reads this body, so end it now rather
+    // than let a stream tick into it forever (and hold its lease).
+    takeNodeBody(response)?.destroy();
+    cancelBody(response);
+    return;
+  }
   res.statusCode = response.status;
   const cookies = response.headers.getSetCookie();
   for (const [name, value] of response.headers) {
@@ -137,16 +175,28 @@ async function discard(body: ReadableStream<Uint8Array>): Promise<void> {
  * const server = createServer(toNodeListener(app, log));
  * ```
  */
-export function toNodeListener(app: App, log: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+export function toNodeListener(
+  app: App,
+  log: Logger,
+  options: BridgeOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const duplicateAuthorization =
+    options.duplicateAuthorization ?? (() => new UnauthenticatedError('malformed'));
   return (req, res) => {
-    const request = toRequest(req);
+    const request = REFUSED_METHODS.has(req.method ?? '') ? undefined : toRequest(req);
+    const context: RequestContext = { remoteAddress: req.socket.remoteAddress ?? 'unknown' };
     const respond = async (): Promise<void> => {
       let response: Response;
-      if (request === undefined) {
+      if (REFUSED_METHODS.has(req.method ?? '')) {
+        // Before the Fetch Request: it refuses to even represent TRACE and CONNECT.
+        response = toResponse(new MethodNotAllowedError(), log);
+      } else if (request === undefined) {
         response = json(400, { code: 'INVALID_REQUEST', message: 'invalid request' });
+      } else if (authorizationCount(req.rawHeaders) > 1) {
+        response = toResponse(duplicateAuthorization(request), log);
       } else {
         try {
-          response = await app(request);
+          response = await app(request, context);
         } catch (error) {
           response = toResponse(error, log);
         }

@@ -1,3 +1,4 @@
+import { parseAllowedOrigins } from '@latchkey/http';
 import { createKeyring, type Keyring, type KeyringInput } from '@latchkey/keystore';
 import { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
 
@@ -29,6 +30,10 @@ export interface RouterConfig extends CommonConfig {
   readonly bootstrapPrivateKey: ParsedKey | undefined;
   readonly keyring: Keyring | undefined;
   readonly store: StoreConfig;
+  /** `LATCHKEY_MAX_SESSIONS`: live sessions with a sandbox in this router; default 1000. */
+  readonly maxSessions: number;
+  /** `LATCHKEY_MAX_SESSIONS_PER_CLIENT`: live sessions per client; default 100. */
+  readonly maxSessionsPerClient: number;
 }
 
 /** Console settings. */
@@ -36,6 +41,10 @@ export interface ConsoleConfig extends CommonConfig {
   readonly consoleKey: ParsedKey | undefined;
   readonly store: StoreConfig;
   readonly oauthConfigured: boolean;
+  /** `LATCHKEY_MAX_STREAMS_PER_USER`: live streams per user; default 32. */
+  readonly maxStreamsPerUser: number;
+  /** `LATCHKEY_ALLOWED_ORIGINS`: origins allowed besides the server's own. */
+  readonly allowedOrigins: ReadonlySet<string>;
 }
 
 const set = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
@@ -46,6 +55,24 @@ function port(env: Env, fallback: number): number {
   if (!/^\d{1,5}$/.test(raw.trim())) throw new TypeError('PORT: not a port number');
   const value = Number(raw.trim());
   if (value > 65_535) throw new TypeError('PORT: not a port number');
+  return value;
+}
+
+function allowedOrigins(text: string | undefined): ReadonlySet<string> {
+  try {
+    return parseAllowedOrigins(text);
+  } catch {
+    throw new TypeError('LATCHKEY_ALLOWED_ORIGINS: expected comma-separated origins (scheme://host[:port])');
+  }
+}
+
+/** A positive integer from the environment, or `fallback` when unset. */
+function count(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!set(raw)) return fallback;
+  const text = raw.trim();
+  const value = Number(text);
+  if (!/^\d{1,9}$/.test(text) || value < 1) throw new TypeError(`${name}: expected a positive integer`);
   return value;
 }
 
@@ -130,6 +157,8 @@ export function readRouterConfig(env: Env): RouterConfig {
     bootstrapPrivateKey: set(key) ? parsePrivateKey(key, 'LATCHKEY_BOOTSTRAP_PRIVATE_KEY') : undefined,
     keyring: keyring(env),
     store: readStoreConfig(env),
+    maxSessions: count(env, 'LATCHKEY_MAX_SESSIONS', 1_000),
+    maxSessionsPerClient: count(env, 'LATCHKEY_MAX_SESSIONS_PER_CLIENT', 100),
   };
 }
 
@@ -152,5 +181,7 @@ export function readConsoleConfig(env: Env): ConsoleConfig {
     consoleKey,
     store: readStoreConfig(env),
     oauthConfigured: set(env.GITHUB_CLIENT_ID) && set(env.GITHUB_CLIENT_SECRET),
+    maxStreamsPerUser: count(env, 'LATCHKEY_MAX_STREAMS_PER_USER', 32),
+    allowedOrigins: allowedOrigins(env.LATCHKEY_ALLOWED_ORIGINS),
   };
 }

@@ -6,10 +6,11 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createBootstrapIssuer, createSessionTokenSigner, generateSessionKeyPair } from '@latchkey/tokens';
+import { WebSocket } from 'ws';
 import { readConsoleConfig, readRouterConfig, readSandboxConfig } from './config.js';
 import { buildConsole } from './console/server.js';
 import { type Listening, listen } from './listen.js';
-import { silentLogger } from './log.js';
+import { createLogger, silentLogger } from './log.js';
 import type { Built } from './main.js';
 import { buildRouter } from './router/server.js';
 import { buildSandbox } from './sandbox/server.js';
@@ -64,7 +65,50 @@ async function drain(response: Response): Promise<{ endedAt: number; text: strin
 
 async function start(build: Promise<Built>): Promise<{ built: Built; listening: Listening }> {
   const built = await build;
-  return { built, listening: await listen(built.app, { port: 0, log: silentLogger }) };
+  const listening = await listen(built.app, { ...built.bridge, port: 0, log: silentLogger });
+  built.attach?.(listening.server);
+  return { built, listening };
+}
+
+/** A WebSocket client that records its messages and its close code. */
+async function openExec(
+  url: string,
+  token: string,
+): Promise<{
+  messages: unknown[];
+  send(value: unknown): void;
+  next(n: number): Promise<void>;
+  closed: Promise<number>;
+}> {
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const messages: unknown[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data) => {
+    messages.push(JSON.parse(String(data)));
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_request, response) =>
+      reject(new Error(`refused: ${response.statusCode}`)),
+    );
+    ws.once('error', reject);
+  });
+  return {
+    messages,
+    send: (value) => ws.send(JSON.stringify(value)),
+    async next(n) {
+      const deadline = Date.now() + 2_000;
+      while (messages.length < n && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+    },
+    closed,
+  };
 }
 
 async function run(): Promise<void> {
@@ -195,7 +239,7 @@ async function run(): Promise<void> {
     const gone = await call(`${invoke}/whoami`, { headers: { 'x-latchkey-session': sessionId } });
     check(gone.status === 404 && gone.body.code === 'SESSION_NOT_FOUND', 'the session is gone', said(gone));
 
-    step('8. A console user logs in and opens two streams');
+    step('8. A console user logs in and opens three streams');
     const consoleUrl = console_.listening.url;
     const login = await call(`${consoleUrl}/auth/login`, {
       method: 'POST',
@@ -218,17 +262,33 @@ async function run(): Promise<void> {
       `${events.status}, ${exec.status}`,
     );
     const ends = Promise.all([drain(events), drain(exec)]);
+    const shell = await openExec(`${consoleUrl.replace('http:', 'ws:')}/ws/exec`, token);
+    shell.send({ type: 'exec_init', namespace: 'team-a', pod: 'web-0', command: ['sh'] });
+    shell.send({ type: 'stdin', data: 'echo hello' });
+    await shell.next(2);
+    check(
+      JSON.stringify(shell.messages) === '[{"type":"exec_started"},{"type":"stdout","data":"echo hello"}]',
+      'a WebSocket exec session on /ws/exec echoes stdin',
+      JSON.stringify(shell.messages[1] ?? null),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_200));
 
-    step('9. alice logs out: both streams end (T6)');
+    step('9. alice logs out: every stream ends (T6)');
     const loggedOutAt = Date.now();
     const logout = await call(`${consoleUrl}/auth/logout`, { method: 'POST', headers: auth });
     check(
-      logout.status === 200 && logout.body.cancelled === 2,
-      'POST /auth/logout',
+      logout.status === 200 && logout.body.cancelled === 3,
+      'POST /auth/logout ends the SSE, the chunked and the WebSocket stream',
       `cancelled: ${String(logout.body.cancelled)}`,
     );
     const [eventsEnd, execEnd] = await ends;
+    const shellCode = await shell.closed;
+    check(
+      shellCode === 4401 &&
+        shell.messages.some((message) => (message as { code?: unknown }).code === 'SESSION_REVOKED'),
+      'the WebSocket session got SESSION_REVOKED and close 4401',
+      String(shellCode),
+    );
     const slowest = Math.max(eventsEnd.endedAt, execEnd.endedAt) - loggedOutAt;
     check(slowest < 1_000, 'both streams ended within a second', `${slowest} ms`);
     check(/event: heartbeat/.test(eventsEnd.text), 'the event stream had sent heartbeats before');
@@ -258,6 +318,117 @@ async function run(): Promise<void> {
       mutation.status === 403 && mutation.body.code === 'FORBIDDEN',
       'POST /api/gitops/helm/upgrade as bob (viewer)',
       said(mutation),
+    );
+
+    step("11. A page on another origin rides bob's cookie (T11)");
+    const bobCookie = {
+      cookie: `latchkey_auth=${String(viewer.body.token)}`,
+      'content-type': 'application/json',
+    };
+    const drift = JSON.stringify({ repo: 'infra', path: 'apps' });
+    const foreign = await call(`${consoleUrl}/api/gitops/detect-drift`, {
+      method: 'POST',
+      headers: { ...bobCookie, origin: 'https://evil.example' },
+      body: drift,
+    });
+    check(
+      foreign.status === 403 && foreign.body.code === 'FORBIDDEN',
+      'Origin https://evil.example',
+      said(foreign),
+    );
+    const own = await call(`${consoleUrl}/api/gitops/detect-drift`, {
+      method: 'POST',
+      headers: { ...bobCookie, origin: consoleUrl },
+      body: drift,
+    });
+    check(own.status === 202, "the console's own origin", said(own));
+
+    step('12. Streams closed by their client give their slot back (T9: 32 per user)');
+    const bobAuth = { authorization: `Bearer ${String(viewer.body.token)}` };
+    for (let i = 0; i < 40; i++) {
+      const controller = new AbortController();
+      const opened = await fetch(`${consoleUrl}/api/events`, { headers: bobAuth, signal: controller.signal });
+      const reader = opened.body?.getReader();
+      await reader?.read();
+      controller.abort();
+      await reader?.cancel().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const fortyFirst = await fetch(`${consoleUrl}/api/events`, { headers: bobAuth });
+    check(
+      fortyFirst.status === 200,
+      '40 streams opened and closed, then one more opens',
+      String(fortyFirst.status),
+    );
+    const ended = drain(fortyFirst);
+    const bobOut = await call(`${consoleUrl}/auth/logout`, { method: 'POST', headers: bobAuth });
+    await ended;
+    check(
+      bobOut.body.cancelled === 1,
+      'logout counts only the live one',
+      `cancelled: ${String(bobOut.body.cancelled)}`,
+    );
+
+    step('13. One client floods a router with new sessions (T9), whose log never names a session (T13)');
+    const lines: string[] = [];
+    const flooded = await start(
+      buildRouter(
+        readRouterConfig({
+          LATCHKEY_BOOTSTRAP_PRIVATE_KEY: privatePem,
+          LATCHKEY_MAX_SESSIONS_PER_CLIENT: '5',
+        }),
+        createLogger({ name: 'router', sink: { write: (line) => lines.push(line) } }),
+      ),
+    );
+    try {
+      const statuses: number[] = [];
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const created = await call(
+          `${flooded.listening.url}/v1/namespaces/team-a/AgentRuntime/agent-1/invoke/whoami`,
+        );
+        statuses.push(created.status);
+        const id = created.headers.get('x-latchkey-session');
+        if (id !== null) ids.push(id);
+        if (i === 7)
+          check(created.body.code === 'TOO_MANY_SESSIONS', 'the 6th and later are refused', said(created));
+      }
+      check(
+        statuses.filter((status) => status === 200).length === 5,
+        'five sessions for this client (LATCHKEY_MAX_SESSIONS_PER_CLIENT=5)',
+        statuses.join(' '),
+      );
+      const freed = await call(`${flooded.listening.url}/v1/sessions/${ids[0]}`, { method: 'DELETE' });
+      const again = await call(
+        `${flooded.listening.url}/v1/namespaces/team-a/AgentRuntime/agent-1/invoke/whoami`,
+      );
+      check(
+        freed.status === 204 && again.status === 200,
+        'a DELETE frees its slot at once',
+        `${freed.status}, then ${again.status}`,
+      );
+      const log = lines.join('');
+      check(
+        ids.every((id) => !log.includes(id)) &&
+          /"event":"session-created"[^\n]*"session":"[0-9a-f]{16}"/.test(log),
+        'session-created lines carry a keyed fingerprint, never the id',
+        /"session":"([0-9a-f]{16})"/.exec(log)?.[1] ?? '',
+      );
+    } finally {
+      flooded.built.stop();
+      await flooded.listening.close(500);
+      await flooded.built.close();
+    }
+
+    step('14. Requests outside the contract');
+    const options = await call(`${consoleUrl}/api/events`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
+    check(
+      options.status === 405 && options.headers.get('access-control-allow-origin') === null,
+      'OPTIONS: no CORS, no data',
+      said(options),
     );
   } finally {
     for (const server of [console_, router, sandbox]) {

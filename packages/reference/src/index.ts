@@ -1,4 +1,4 @@
-export { toNodeListener } from './bridge.js';
+export { type BridgeOptions, toNodeListener } from './bridge.js';
 export {
   type CommonConfig,
   type ConsoleConfig,
@@ -11,16 +11,17 @@ export {
   type SandboxConfig,
   type StoreConfig,
 } from './config.js';
-export { AUTH_COOKIE, type ConsoleDeps, createConsoleApp } from './console/app.js';
+export { AUTH_COOKIE, type ConsoleDeps, createConsoleApp, createConsoleVerify } from './console/app.js';
 export {
-  CONSOLE_TYP,
+  CONSOLE_ROLES,
+  type ConsoleClaims,
   type ConsoleIdentity,
+  type ConsoleRole,
   type ConsoleTokens,
   createConsoleTokens,
 } from './console/console-tokens.js';
-export { type Denylist, type DenylistClient, memoryDenylist, redisDenylist } from './console/denylist.js';
 export { GITOPS_ROUTES, type GitopsRoute } from './console/gitops.js';
-export { buildConsole } from './console/server.js';
+export { buildConsole, type ConsoleBuilt, type ConsoleOptions } from './console/server.js';
 export {
   attachWsExec,
   createWsExec,
@@ -37,14 +38,40 @@ export {
   parseClientMessage,
   parseExecInit,
 } from './console/ws-exec-protocol.js';
+export { createFingerprint, type Fingerprint, sessionFingerprint } from './fingerprint.js';
 export { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
-export { type Listening, listen } from './listen.js';
+export {
+  type ConnectionBounds,
+  DEFAULT_CONNECTION_BOUNDS,
+  type Listening,
+  type ListenOptions,
+  listen,
+} from './listen.js';
 export { createLogger, type LogFields, type Logger, type LogSink, silentLogger } from './log.js';
 export { type Built, type MainIo, main, processIo, type ServerName } from './main.js';
-export { type App, json, toResponse } from './respond.js';
-export { createRouterApp, type RouterApp, type RouterDeps, SESSION_HEADER } from './router/app.js';
+export { type App, json, type RequestContext, toResponse } from './respond.js';
+export {
+  type CallerIdentity,
+  createRouterApp,
+  type RouterApp,
+  type RouterDeps,
+  remoteAddressIdentity,
+  SESSION_HEADER,
+} from './router/app.js';
+export { type ForwardRequest, forward } from './router/proxy.js';
 export { inProcessSandboxes, type SandboxLauncher } from './router/sandboxes.js';
 export { buildRouter, type RouterOptions } from './router/server.js';
+export {
+  createSessionSlots,
+  type SessionSlot,
+  type SessionSlots,
+  type SessionSlotsOptions,
+} from './router/session-slots.js';
+export {
+  createSessionTokens,
+  type SessionTokens,
+  type SessionTokensOptions,
+} from './router/session-tokens.js';
 export {
   createSessionSweeper,
   type SessionSweeper,

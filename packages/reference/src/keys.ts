@@ -1,9 +1,5 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  type BootstrapAlgorithm,
-  importBootstrapPrivateKey,
-  importBootstrapPublicKey,
-} from '@latchkey/tokens';
+import type { KeyObject } from 'node:crypto';
+import { type BootstrapAlgorithm, importPrivateKeyText, importPublicKeyText } from '@latchkey/tokens';
 
 /** A parsed key with the algorithm its type implies. */
 export interface ParsedKey {
@@ -12,17 +8,7 @@ export interface ParsedKey {
 }
 
 /** The algorithm a key's type implies: RSA → RS256, EC P-256 → ES256, Ed25519 → EdDSA. */
-function algorithmOf(text: string, kind: 'public' | 'private'): BootstrapAlgorithm | undefined {
-  const trimmed = text.trim();
-  let key: KeyObject;
-  try {
-    const input = trimmed.startsWith('{')
-      ? { key: JSON.parse(trimmed) as Record<string, unknown>, format: 'jwk' as const }
-      : trimmed;
-    key = kind === 'public' ? createPublicKey(input) : createPrivateKey(input);
-  } catch {
-    return undefined;
-  }
+function algorithmOf(key: KeyObject): BootstrapAlgorithm | undefined {
   const type = key.asymmetricKeyType;
   if (type === 'rsa') return 'RS256';
   if (type === 'ed25519') return 'EdDSA';
@@ -31,19 +17,18 @@ function algorithmOf(text: string, kind: 'public' | 'private'): BootstrapAlgorit
 }
 
 function parse(text: string, variable: string, kind: 'public' | 'private'): ParsedKey {
-  const alg = algorithmOf(text, kind);
+  // The one reader of key text (PKCS#8 / SPKI PEM or JWK JSON; PKCS#1 and SEC1 PEMs refused).
   // Messages name the variable only: never echo key material into logs.
+  let key: KeyObject;
+  try {
+    key = kind === 'public' ? importPublicKeyText(text.trim()) : importPrivateKeyText(text.trim());
+  } catch {
+    throw new TypeError(`${variable}: not a ${kind} RSA, EC P-256 or Ed25519 key (PEM or JWK)`);
+  }
+  const alg = algorithmOf(key);
   if (alg === undefined)
     throw new TypeError(`${variable}: not a ${kind} RSA, EC P-256 or Ed25519 key (PEM or JWK)`);
-  try {
-    const key =
-      kind === 'public'
-        ? importBootstrapPublicKey(text.trim(), alg)
-        : importBootstrapPrivateKey(text.trim(), alg);
-    return { key, alg };
-  } catch {
-    throw new TypeError(`${variable}: not a usable ${kind} key for ${alg} (PEM or JWK)`);
-  }
+  return { key, alg };
 }
 
 /**

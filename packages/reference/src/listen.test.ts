@@ -136,4 +136,18 @@ describe('listen', () => {
       await server.close();
     }
   });
+
+  it('refuses connection bounds that are not positive integers, or headers longer than the request', async () => {
+    await expect(
+      listen(async () => json(200, {}), { port: 0, log: silentLogger, headersTimeoutMs: 0 }),
+    ).rejects.toThrow(TypeError);
+    await expect(
+      listen(async () => json(200, {}), {
+        port: 0,
+        log: silentLogger,
+        headersTimeoutMs: 2_000,
+        requestTimeoutMs: 1_000,
+      }),
+    ).rejects.toThrow(TypeError);
+  });
 });

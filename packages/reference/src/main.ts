@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { BridgeOptions } from './bridge.js';
 import type { Env } from './config.js';
 import { listen } from './listen.js';
 import { createLogger, errorFields, type Logger } from './log.js';
@@ -6,6 +8,13 @@ import type { App } from './respond.js';
 /** A server assembled from its configuration, ready to listen. */
 export interface Built {
   readonly app: App;
+  /** How the bridge answers what never reaches the app (the sandbox's own 401 codes). */
+  readonly bridge?: BridgeOptions;
+  /**
+   * Called with the listening server before the first request (the console's WebSocket upgrade
+   * handler attaches here). Optional.
+   */
+  readonly attach?: (server: Server) => void;
   /** Ends live streams (first step of a shutdown). */
   stop(): void;
   /** Releases what the server holds: sandboxes, store connections, subscriptions. */
@@ -46,7 +55,8 @@ export async function main(
   io: MainIo,
 ): Promise<void> {
   const { port, built } = await start(io.env, io.log);
-  const listening = await listen(built.app, { port, log: io.log });
+  const listening = await listen(built.app, { ...built.bridge, port, log: io.log });
+  built.attach?.(listening.server);
   io.stdout.write(`listening on ${listening.url}\n`);
   io.log.info('listening', { url: listening.url });
   let stopping = false;

@@ -2,8 +2,14 @@ import { toResponse as errorResponse } from '@latchkey/http';
 import type { Logger } from './log.js';
 import { textBodyResponse } from './node-body.js';
 
-/** A server: one request in, one response out. */
-export type App = (request: Request) => Promise<Response>;
+/** What the bridge knows about a request beyond the request itself. */
+export interface RequestContext {
+  /** The connection's remote address (a client, for the router's per-client bound). */
+  readonly remoteAddress: string;
+}
+
+/** A server: one request in, one response out. The bridge passes the connection's context. */
+export type App = (request: Request, context?: RequestContext) => Promise<Response>;
 
 /**
  * A JSON response with `content-type: application/json` and `cache-control: no-store` (nothing a

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /** An RSA bootstrap key pair with both halves as PEM, as the environment carries them. */
 export interface BootstrapKeys {
@@ -168,4 +171,48 @@ export async function spawnAll(
     results.map((result) => (result.status === 'fulfilled' ? result.value.terminate() : undefined)),
   );
   throw failed.reason;
+}
+
+/** Asserts a response is the one error shape with `status` and `code`. */
+export async function expectError(response: Response, status: number, code: string): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(await response.json()).toEqual({ code, message: expect.any(String) });
+}
+
+/** An `Authorization: Bearer` header. */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** Open descriptors of this process (Linux `/proc/self/fd`). */
+export function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/**
+ * A raw TCP client for what `fetch` cannot do (trickled headers, two `Authorization` headers, a drop
+ * before the answer): `send` writes, `received()` is everything read so far, `closed` settles when the
+ * server closes the connection (with the time it did).
+ */
+export async function rawClient(port: number): Promise<{
+  send(text: string): void;
+  received(): string;
+  readonly closed: Promise<number>;
+  destroy(): void;
+}> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let text = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+  return {
+    send: (chunk) => {
+      if (!socket.destroyed) socket.write(chunk);
+    },
+    received: () => text,
+    closed,
+    destroy: () => socket.destroy(),
+  };
 }

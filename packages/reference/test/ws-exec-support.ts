@@ -1,12 +1,10 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { SessionRevokedError } from '@latchkey/errors';
-import { parseAllowedOrigins } from '@latchkey/http';
-import { createRegistry, type Registry } from '@latchkey/registry';
+import type { Registry } from '@latchkey/registry';
 import { WebSocket } from 'ws';
-import { AUTH_COOKIE, createConsoleApp } from '../src/console/app.js';
-import { type ConsoleIdentity, createConsoleTokens } from '../src/console/console-tokens.js';
-import { memoryDenylist } from '../src/console/denylist.js';
-import { attachWsExec, type WsExec, type WsExecDeps } from '../src/console/ws-exec.js';
+import { readConsoleConfig } from '../src/config.js';
+import { AUTH_COOKIE } from '../src/console/app.js';
+import type { ConsoleIdentity } from '../src/console/console-tokens.js';
+import { buildConsole } from '../src/console/server.js';
+import type { WsExec, WsExecDeps } from '../src/console/ws-exec.js';
 import { type Listening, listen } from '../src/listen.js';
 import { silentLogger } from '../src/log.js';
 
@@ -24,6 +22,10 @@ export interface ExecConsole {
   close(): Promise<void>;
 }
 
+/**
+ * The real console (`buildConsole`, in-memory store) on loopback, `/ws/exec` attached to its server the
+ * way `main` attaches it; `options` adjust the exec endpoint (timeouts, heartbeat, …).
+ */
 export async function startExecConsole(
   options: Partial<Omit<WsExecDeps, 'verify' | 'register' | 'log'>> & {
     readonly allowedOriginsList?: string;
@@ -32,42 +34,43 @@ export async function startExecConsole(
     readonly afterRegister?: (identity: ConsoleIdentity) => void | Promise<void>;
   } = {},
 ): Promise<ExecConsole> {
-  const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const tokens = createConsoleTokens({ privateKey, publicKey: createPublicKey(privateKey) });
-  const denylist = memoryDenylist();
-  const registry = createRegistry({
-    watermarkTtlMs: 3_700_000,
-    ...(options.maxLeasesPerUser === undefined ? {} : { maxLeasesPerUser: options.maxLeasesPerUser }),
-  });
-  const shutdown = new AbortController();
-  const app = createConsoleApp({ tokens, denylist, registry, log: silentLogger, oauthConfigured: false });
-  const listening: Listening = await listen(app, { port: 0, log: silentLogger });
+  const { allowedOriginsList, maxLeasesPerUser, afterRegister, ...execOptions } = options;
   let calls = 0;
-  const verify = async (token: string): Promise<ConsoleIdentity> => {
-    calls++;
-    const identity = await tokens.verify(token);
-    if (await denylist.has(identity.jti)) throw new SessionRevokedError('token-revoked');
-    return identity;
-  };
-  const wsExec = attachWsExec(listening.server, {
-    ...options,
-    verify,
-    register: async (identity) => {
-      const lease = registry.register(identity.user, { kind: 'ws-exec', issuedAt: identity.issuedAt });
-      await options.afterRegister?.(identity);
-      return lease;
+  const built = await buildConsole(
+    readConsoleConfig({
+      ...(allowedOriginsList === undefined ? {} : { LATCHKEY_ALLOWED_ORIGINS: allowedOriginsList }),
+      ...(maxLeasesPerUser === undefined ? {} : { LATCHKEY_MAX_STREAMS_PER_USER: String(maxLeasesPerUser) }),
+    }),
+    silentLogger,
+    {
+      wsExec: (deps) => ({
+        ...deps,
+        ...execOptions,
+        verify: (token) => {
+          calls++;
+          return deps.verify(token);
+        },
+        register: async (identity) => {
+          const lease = await deps.register(identity);
+          await afterRegister?.(identity);
+          return lease;
+        },
+      }),
     },
-    allowedOrigins: parseAllowedOrigins(options.allowedOriginsList),
-    log: silentLogger,
-    shutdown: shutdown.signal,
-  });
+  );
+  const listening: Listening = await listen(built.app, { port: 0, log: silentLogger });
+  built.attach?.(listening.server);
+  const { registry } = built;
   const host = `127.0.0.1:${listening.port}`;
   return {
     url: listening.url,
     wsUrl: `ws://${host}/ws/exec`,
     host,
     registry,
-    wsExec,
+    get wsExec(): WsExec {
+      if (built.wsExec === undefined) throw new Error('ws exec not attached');
+      return built.wsExec;
+    },
     verifyCalls: () => calls,
     async login(user, role) {
       const response = await fetch(`${listening.url}/auth/login`, {
@@ -87,10 +90,9 @@ export async function startExecConsole(
       return { status: response.status, cancelled: body.cancelled ?? -1 };
     },
     async close() {
-      shutdown.abort();
-      wsExec.close();
+      built.stop();
       await listening.close(200);
-      await registry.close();
+      await built.close();
     },
   };
 }

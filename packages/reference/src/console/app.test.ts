@@ -1,22 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { StoreUnavailableError } from '@latchkey/errors';
-import { createRegistry, type Registry } from '@latchkey/registry';
+import { createRegistry, type Registry, type RevocationBus } from '@latchkey/registry';
+import { createMemoryRevocationBus } from '@latchkey/registry/testing';
 import { SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { drain, readUntil } from '../../test/support.js';
+import { bearer, drain, expectError, readUntil } from '../../test/support.js';
 import { silentLogger } from '../log.js';
 import type { App } from '../respond.js';
 import { AUTH_COOKIE, createConsoleApp } from './app.js';
 import { createConsoleTokens } from './console-tokens.js';
-import { memoryDenylist } from './denylist.js';
 
 const base = 'http://127.0.0.1';
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
-}
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 const json = (path: string, body: unknown, headers: Record<string, string> = {}): Request =>
   new Request(base + path, {
@@ -24,7 +19,6 @@ const json = (path: string, body: unknown, headers: Record<string, string> = {})
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 describe('createConsoleApp', () => {
   let app: App;
@@ -32,8 +26,7 @@ describe('createConsoleApp', () => {
   const make = (oauthConfigured = false): App => {
     registry = createRegistry({ watermarkTtlMs: 3_700_000 });
     return createConsoleApp({
-      tokens: createConsoleTokens({ privateKey, publicKey }),
-      denylist: memoryDenylist(),
+      tokens: createConsoleTokens({ privateKey }),
       registry,
       log: silentLogger,
       oauthConfigured,
@@ -148,10 +141,9 @@ describe('createConsoleApp', () => {
 
   it('refuses tokens of another kind, signer or algorithm', async () => {
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const foreign = await createConsoleTokens({
-      privateKey: other.privateKey,
-      publicKey: other.publicKey,
-    }).sign('alice', 'admin');
+    const foreign = await createConsoleTokens({ privateKey: other.privateKey }).issuer.issue('alice', {
+      role: 'admin',
+    });
     await expectError(
       await app(new Request(`${base}/api/events`, { headers: bearer(foreign.token) })),
       401,
@@ -233,15 +225,18 @@ describe('createConsoleApp', () => {
   });
 
   it('ends the streams even when the store cannot record the revocation, and answers 503', async () => {
-    registry = createRegistry({ watermarkTtlMs: 3_700_000 });
-    const failing = createConsoleApp({
-      tokens: createConsoleTokens({ privateKey, publicKey }),
-      denylist: {
-        has: async () => false,
-        add: async () => {
-          throw new StoreUnavailableError('connection');
-        },
+    const memory = createMemoryRevocationBus();
+    const bus: RevocationBus = {
+      watermark: (userId) => memory.watermark(userId),
+      subscribe: (listener) => memory.subscribe(listener),
+      publish: async () => {
+        throw new StoreUnavailableError('connection');
       },
+    };
+    registry = createRegistry({ watermarkTtlMs: 3_700_000, bus });
+    await registry.ready;
+    const failing = createConsoleApp({
+      tokens: createConsoleTokens({ privateKey }),
       registry,
       log: silentLogger,
       oauthConfigured: false,
@@ -258,5 +253,15 @@ describe('createConsoleApp', () => {
     );
     expect((await ended).text).toMatch(/event: end/);
     expect(registry.count('alice')).toBe(0);
+    await registry.close();
+  });
+
+  it('accepts any user id of 1–256 characters without control characters, and refuses others with 400', async () => {
+    for (const user of ['a b', 'é'.repeat(256), '🙂'.repeat(256)]) {
+      expect((await app(json('/auth/login', { user, role: 'viewer' }))).status).toBe(200);
+    }
+    for (const user of ['', 'a'.repeat(257), 'a\u0000b', 'a\nb', 'a\u007fb', 'a\u0085b', 42]) {
+      await expectError(await app(json('/auth/login', { user, role: 'viewer' })), 400, 'INVALID_REQUEST');
+    }
   });
 });

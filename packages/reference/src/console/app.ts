@@ -1,14 +1,20 @@
-import { InvalidRequestError, LatchkeyError, SessionRevokedError } from '@latchkey/errors';
+import { InvalidRequestError, LatchkeyError } from '@latchkey/errors';
 import { createRoutePolicy, type RouteRule } from '@latchkey/guards';
-import { authenticate, readJson } from '@latchkey/http';
+import {
+  assertOrigin,
+  authenticate,
+  clearAuthCookie,
+  createEventStream,
+  readJson,
+  serializeAuthCookie,
+} from '@latchkey/http';
 import type { Lease, Registry } from '@latchkey/registry';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import { type App, json, notFound, toResponse } from '../respond.js';
-import type { ConsoleIdentity, ConsoleTokens } from './console-tokens.js';
-import type { Denylist } from './denylist.js';
+import { CONSOLE_ROLES, type ConsoleIdentity, type ConsoleTokens } from './console-tokens.js';
 import { GITOPS_ROUTES } from './gitops.js';
-import { eventStream, execStream } from './streams.js';
+import { execStream } from './streams.js';
 
 /**
  * The cookie a browser carries the console token in.
@@ -22,23 +28,40 @@ export const AUTH_COOKIE = 'latchkey_auth';
 
 /** What the console app is made of. */
 export interface ConsoleDeps {
+  /** Issues and verifies access tokens (with the `role` claim). */
   readonly tokens: ConsoleTokens;
-  readonly denylist: Denylist;
+  /**
+   * Leases of live streams and the revocation watermarks (logout ends everything, on every instance
+   * sharing its bus). Its `maxLeasesPerUser` is the per-user stream cap.
+   */
   readonly registry: Registry;
-  /** `true` when the registry has a bus: leases are then opened with `registerAsync`. */
-  readonly sharedRegistry?: boolean;
   readonly log: Logger;
   /** Both `GITHUB_CLIENT_ID` and `GITHUB_CLIENT_SECRET` are set. */
   readonly oauthConfigured: boolean;
+  /** Origins allowed besides the server's own (`LATCHKEY_ALLOWED_ORIGINS`). */
+  readonly allowedOrigins?: ReadonlySet<string>;
   /** Interval of stream events and chunks. Default 500 ms (the contract asks for at least one a second). */
   readonly streamIntervalMs?: number;
-  /** Aborts every stream when the server shuts down. */
-  readonly shutdown?: AbortSignal;
+  /** `Secure` on the auth cookie; default `false` (the reference serves plain HTTP on loopback). */
+  readonly secureCookie?: boolean;
+}
+
+/**
+ * DESIGN's user id: 1–256 characters (code points) without control characters (C0, DEL, C1), the
+ * rule the access token's `sub` follows, so a login the issuer would refuse is a 400, never a 500.
+ */
+function isUserId(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;
+  }
+  return value.length > 0 && [...value].length <= 256;
 }
 
 const LoginBody = z.object({
-  user: z.string().min(1).max(128),
-  role: z.enum(['viewer', 'editor', 'admin']),
+  // DESIGN: 1–256 characters without control characters, the rule the token's `sub` follows.
+  user: z.string().refine(isUserId),
+  role: z.enum(CONSOLE_ROLES),
 });
 
 const STREAMS = new Set(['/api/events', '/api/exec']);
@@ -49,58 +72,103 @@ const POLICY_RULES: readonly RouteRule[] = [
   ...GITOPS_ROUTES.map((route) => ({ method: 'POST', path: route.path, minRole: route.role })),
 ];
 
-function cookie(token: string, maxAgeSeconds: number): string {
-  // No `Secure`: the reference console serves plain HTTP on loopback. Behind TLS, add it.
-  return `${AUTH_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
-}
-
 /**
- * The console: development login, logout that revokes the token and ends the user's streams, two
- * streams registered in the registry right after authentication, and gitops routes behind the role
- * policy table. Checks run authentication (401) → role (403) → body (400).
+ * The console's credential check, shared by every route and the WebSocket upgrade: the access token's
+ * signature and claims, then the user's revocation watermark. A revoked token is a rejected credential
+ * (401 `UNAUTHENTICATED`), so a stale header falls back to a valid cookie (T8); a view that cannot tell
+ * rejects with 503 `STORE_UNAVAILABLE`, which stops the request at once.
  *
  * @example
  * ```ts
- * const app = createConsoleApp({ tokens, denylist, registry, log, oauthConfigured: false });
+ * const verify = createConsoleVerify(tokens, registry);
+ * const identity = await verify(token);
+ * ```
+ */
+export function createConsoleVerify(
+  tokens: ConsoleTokens,
+  registry: Registry,
+): (token: string) => Promise<ConsoleIdentity> {
+  return async (token) => {
+    const identity = await tokens.verifier.verify(token);
+    // The synchronous view answers most requests; when it cannot (or refuses), the async check gives
+    // the typed answer: UNAUTHENTICATED (revoked) or STORE_UNAVAILABLE within its deadline.
+    if (registry.decideRevocation(identity.userId, identity.issuedAtMs)?.ok !== true) {
+      await registry.assertNotRevoked(identity.userId, identity.issuedAtMs);
+    }
+    return identity;
+  };
+}
+
+/** The user and role a route policy reads. */
+interface Caller {
+  readonly user: string;
+  readonly role: string;
+}
+
+/**
+ * The console: development login issuing access tokens, logout that revokes every token of the user
+ * on every instance and ends their streams, two streams registered in the registry right after
+ * authentication, and gitops routes behind the role policy table. Checks run in DESIGN's order:
+ * authentication (401) → revocation (401, 503 when the view is stale) → Origin (403) → role (403) →
+ * body (400).
+ *
+ * @example
+ * ```ts
+ * const app = createConsoleApp({ tokens, registry, log, oauthConfigured: false });
  * const response = await app(new Request('http://127.0.0.1/health'));
  * ```
  */
 export function createConsoleApp(deps: ConsoleDeps): App {
-  const { tokens, denylist, registry, log } = deps;
+  const { tokens, registry, log } = deps;
   const policy = createRoutePolicy(POLICY_RULES);
   const gitops = new Map(GITOPS_ROUTES.map((route) => [route.path, route]));
+  const allowedOrigins = deps.allowedOrigins ?? new Set<string>();
+  const cookieOptions = { name: AUTH_COOKIE, secure: deps.secureCookie ?? false } as const;
 
-  const verify = async (token: string): Promise<ConsoleIdentity> => {
-    const identity = await tokens.verify(token);
-    if (await denylist.has(identity.jti)) throw new SessionRevokedError('token-revoked');
-    return identity;
-  };
+  const verify = createConsoleVerify(tokens, registry);
 
-  const authenticated = async (request: Request, path: string): Promise<ConsoleIdentity> => {
+  const authenticated = async (
+    request: Request,
+    path: string,
+  ): Promise<{ identity: ConsoleIdentity; caller: Caller }> => {
+    let result: Awaited<ReturnType<typeof authenticate<ConsoleIdentity>>>;
     try {
-      const { identity } = await authenticate(request, {
+      result = await authenticate(request, {
         cookieName: AUTH_COOKIE,
         allowQuery: STREAMS.has(path),
         verify,
       });
-      return identity;
     } catch (error) {
-      if (LatchkeyError.is(error) && LatchkeyError.is(error.cause, 'SESSION_REVOKED')) {
-        log.warn('security', { type: 'revoked-token', path });
+      if (LatchkeyError.is(error, 'UNAUTHENTICATED') && LatchkeyError.is(error.cause, 'UNAUTHENTICATED')) {
+        if (error.cause.reason === 'revoked') log.warn('security', { type: 'revoked-token', path });
       }
       throw error;
     }
+    try {
+      assertOrigin({
+        origin: request.headers.get('origin') ?? undefined,
+        host: request.headers.get('host') ?? undefined,
+        source: result.source,
+        method: request.method,
+        allowedOrigins,
+      });
+    } catch (error) {
+      log.warn('security', { type: 'foreign-origin', path, source: result.source });
+      throw error;
+    }
+    const { identity } = result;
+    return { identity, caller: { user: identity.userId, role: identity.custom.role } };
   };
 
-  const authorize = (request: Request, path: string, identity: ConsoleIdentity): void => {
+  const authorize = (request: Request, path: string, caller: Caller): void => {
     try {
-      policy.authorize(request.method, path, identity);
+      policy.assert(request.method, path, caller);
     } catch (error) {
       if (LatchkeyError.is(error, 'FORBIDDEN')) {
         log.warn('security', {
           type: 'forbidden',
-          user: identity.user,
-          role: identity.role,
+          user: caller.user,
+          role: caller.role,
           path,
           reason: error.reason,
         });
@@ -109,31 +177,24 @@ export function createConsoleApp(deps: ConsoleDeps): App {
     }
   };
 
-  const openLease = (identity: ConsoleIdentity, kind: string): Promise<Lease> | Lease =>
-    deps.sharedRegistry === true
-      ? registry.registerAsync(identity.user, { kind, issuedAt: identity.issuedAt })
-      : registry.register(identity.user, { kind, issuedAt: identity.issuedAt });
-
   const stream = async (path: string, identity: ConsoleIdentity): Promise<Response> => {
-    const lease = await openLease(identity, path === '/api/events' ? 'events' : 'exec');
-    // The bridge cancels the body when the client goes away; the stream's cancel releases the lease.
-    const signals = [lease.signal];
-    if (deps.shutdown !== undefined) signals.push(deps.shutdown);
-    const options = {
-      signal: AbortSignal.any(signals),
-      intervalMs: deps.streamIntervalMs ?? 500,
-      onEnd: lease.release,
-    };
+    // The lease (the per-user cap: 429 beyond it) before any byte: the stream holds it while it
+    // lives, and releases it however it ends (logout, shutdown, the client going away).
+    const lease: Lease = await registry.register(identity.userId, {
+      issuedAtMs: identity.issuedAtMs,
+      kind: path === '/api/events' ? 'events' : 'exec',
+    });
+    const intervalMs = deps.streamIntervalMs ?? 500;
     if (path === '/api/events') {
-      return new Response(eventStream({ ...options, user: identity.user }), {
-        headers: {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-store',
-          'x-accel-buffering': 'no',
+      return createEventStream(lease, {
+        heartbeatMs: intervalMs,
+        retryMs: 1_000,
+        produce: (sink) => {
+          sink.send({ event: 'ready', data: { user: identity.userId } });
         },
       });
     }
-    return new Response(execStream(options), {
+    return new Response(execStream({ signal: lease.signal, intervalMs, onEnd: () => lease.release() }), {
       headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
     });
   };
@@ -150,47 +211,36 @@ export function createConsoleApp(deps: ConsoleDeps): App {
     if (path === '/auth/login') {
       if (method !== 'POST') return notFound();
       const body = await readJson(request, { parse: (value) => LoginBody.parse(value) });
-      const { token, identity } = await tokens.sign(body.user, body.role);
-      log.info('login', { user: identity.user, role: identity.role });
-      const maxAge = Math.max(0, Math.floor((identity.expiresAt - Date.now()) / 1000));
-      return json(200, { token }, { 'set-cookie': cookie(token, maxAge) });
+      const { token, claims } = await tokens.issuer.issue(body.user, { role: body.role });
+      log.info('login', { user: claims.userId, role: claims.custom.role });
+      // Max-Age = the token's lifetime (DESIGN), so the cookie and the token end together.
+      const cookie = serializeAuthCookie(token, {
+        ...cookieOptions,
+        maxAgeSeconds: claims.expiresAtSeconds - claims.issuedAtSeconds,
+      });
+      return json(200, { token }, { 'set-cookie': cookie });
     }
 
     if (path === '/auth/logout') {
       if (method !== 'POST') return notFound();
-      const identity = await authenticated(request, path);
-      // Streams end first, whatever the store says: `revokeUser` aborts this instance's leases before
-      // it waits for the fan-out. A store failure (denylist or fan-out) is still a 503, so the client
-      // knows its token may not be revoked everywhere.
-      let cancelled = 0;
-      let failure: unknown;
-      try {
-        cancelled =
-          deps.sharedRegistry === true
-            ? await registry.revokeUser(identity.user)
-            : registry.cancelUser(identity.user);
-      } catch (error) {
-        failure = error;
-      }
-      try {
-        await denylist.add(identity.jti, identity.expiresAt);
-      } catch (error) {
-        failure ??= error;
-      }
-      if (failure !== undefined) throw failure;
-      log.info('logout', { user: identity.user, cancelled });
-      return json(200, { cancelled }, { 'set-cookie': cookie('', 0) });
+      const { identity } = await authenticated(request, path);
+      // Streams here end first, whatever the store says: `revoke` aborts this instance's leases before
+      // it waits for the fan-out. A failed fan-out is still a 503, so the client knows its tokens may
+      // not be refused everywhere yet.
+      const cancelled = await registry.revoke(identity.userId);
+      log.info('logout', { user: identity.userId, cancelled });
+      return json(200, { cancelled }, { 'set-cookie': clearAuthCookie(cookieOptions) });
     }
 
     if (!path.startsWith('/api/')) return notFound();
 
-    const identity = await authenticated(request, path);
-    authorize(request, path, identity);
+    const { identity, caller } = await authenticated(request, path);
+    authorize(request, path, caller);
     if (STREAMS.has(path)) return stream(path, identity);
     const gitopsRoute = gitops.get(path);
     if (gitopsRoute === undefined) throw new InvalidRequestError('schema');
     await readJson(request, { parse: gitopsRoute.parse });
-    log.info('gitops', { user: identity.user, path });
+    log.info('gitops', { user: caller.user, path });
     return json(202, { accepted: true });
   };
 

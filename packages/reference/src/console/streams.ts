@@ -61,25 +61,6 @@ function ticking(
   });
 }
 
-/**
- * A server-sent event stream: a `ready` event, then a `heartbeat` event every `intervalMs`, and an
- * `end` event when the signal aborts.
- *
- * @example
- * ```ts
- * return new Response(eventStream({ signal: lease.signal }), { headers: { 'content-type': 'text/event-stream' } });
- * ```
- */
-export function eventStream(options: StreamOptions & { readonly user: string }): ReadableStream<Uint8Array> {
-  const event = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-  return ticking(
-    options,
-    () => `retry: 1000\n\n${event('ready', { user: options.user })}`,
-    (tick) => event('heartbeat', { seq: tick, time: new Date().toISOString() }),
-    event('end', { reason: 'stream ended' }),
-  );
-}
-
 const SCRIPT = [
   ['uptime', ' 12:00:01 up 3 days,  2:14,  1 user,  load average: 0.08, 0.03, 0.01'],
   ['ls /workspace', 'README.md  src  package.json'],

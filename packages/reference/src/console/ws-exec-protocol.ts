@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '@latchkey/errors';
-import { isDnsLabel } from '@latchkey/target';
+import { isDnsLabel } from '@latchkey/session-target';
 
 /** The first message of a `/ws/exec` connection, validated. */
 export interface ExecInit {

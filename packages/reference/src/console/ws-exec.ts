@@ -103,7 +103,7 @@ function runShell(session: WsSession<ConsoleIdentity>, initTimeoutMs: number, lo
         initTimer = undefined;
         const init = parseExecInit(text);
         state = 'running';
-        log.info('ws-exec-started', { user: identity.user, args: init.command.length });
+        log.info('ws-exec-started', { user: identity.userId, args: init.command.length });
         sender.send(EXEC_STARTED);
         return;
       }
@@ -114,7 +114,7 @@ function runShell(session: WsSession<ConsoleIdentity>, initTimeoutMs: number, lo
       if (exitCode !== undefined) {
         // The exit frame and the close go out now, never behind a read of what the client sends next.
         state = 'exited';
-        log.info('ws-exec-exited', { user: identity.user, exitCode });
+        log.info('ws-exec-exited', { user: identity.userId, exitCode });
         session.end(CLOSE_CODES.NORMAL, 'exit', JSON.stringify({ type: 'exit', exitCode }));
         return;
       }
@@ -153,7 +153,7 @@ export function createWsExec(deps: WsExecDeps): WsExec {
     cookieName: 'latchkey_auth',
     allowQuery: true,
     allowedOrigins: deps.allowedOrigins,
-    authorize: (identity) => requireEditorOrAdmin(identity),
+    authorize: (identity) => requireEditorOrAdmin({ role: identity.custom.role }),
     register: (identity) => deps.register(identity),
     onSession: (session) => runShell(session, initTimeoutMs, log),
     heartbeat: deps.heartbeat,

@@ -9,7 +9,8 @@ import { memoryDriver } from '@latchkey/keystore/memory';
 import { createTargetMatcher } from '@latchkey/session-target';
 import { createBootstrapIssuer, createSigningKeyCache } from '@latchkey/tokens';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BootstrapKeys, bootstrapKeys, reachable, sleep } from '../../test/support.js';
+import { type BootstrapKeys, bootstrapKeys, expectError, reachable, sleep } from '../../test/support.js';
+import { sessionFingerprint } from '../fingerprint.js';
 import { type LogFields, type Logger, silentLogger } from '../log.js';
 import { createRouterApp, type RouterApp, type RouterDeps, SESSION_HEADER } from './app.js';
 import { inProcessSandboxes, type SandboxLauncher } from './sandboxes.js';
@@ -92,11 +93,6 @@ function switchableDriver(): {
     swapKey: (...args) => (isDown ? refuse() : inner.swapKey(...args)),
   };
   return { driver, down: (value) => (isDown = value), reads, writes };
-}
-
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
 }
 
 /** The router under test with in-process sandboxes, over `sessions`; `extra` overrides any dependency. */
@@ -368,7 +364,11 @@ describe('createRouterApp sweep of sandboxes whose session is gone from the stor
     expect(f.sandboxes.has(gone)).toBe(false);
     expect(f.sandboxes.has(kept)).toBe(true);
     expect(await reachable(endpoint)).toBe(false);
-    expect(f.logs).toContainEqual({ level: 'info', event: 'session-swept', fields: { sessionId: gone } });
+    expect(f.logs).toContainEqual({
+      level: 'info',
+      event: 'session-swept',
+      fields: { session: sessionFingerprint(gone) },
+    });
     const again = await f.app(new Request(invoke(), { headers: { [SESSION_HEADER]: kept } }));
     expect(await again.json()).toEqual({ sessionId: kept });
   });
@@ -419,7 +419,11 @@ describe('createRouterApp sweep of sandboxes whose session is gone from the stor
     );
     expect(f.sandboxes.has(id)).toBe(false);
     expect(await reachable(endpoint)).toBe(false);
-    expect(f.logs).toContainEqual({ level: 'info', event: 'session-gone', fields: { sessionId: id } });
+    expect(f.logs).toContainEqual({
+      level: 'info',
+      event: 'session-gone',
+      fields: { session: sessionFingerprint(id) },
+    });
   });
 
   it('keeps the sandbox and answers 503 STORE_UNAVAILABLE to a forward while the store cannot answer', async () => {

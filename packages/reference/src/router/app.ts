@@ -1,20 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent } from 'node:http';
 import { LatchkeyError, SessionNotFoundError, UpstreamUnavailableError } from '@latchkey/errors';
 import { readBody } from '@latchkey/http';
-import { isSessionId, type SessionStore } from '@latchkey/keystore';
+import { generateSessionId, isSessionId, type SessionStore } from '@latchkey/keystore';
 import { parseTarget, type Target, type TargetMatcher } from '@latchkey/session-target';
 import {
   type BootstrapIssuer,
-  createSessionTokenSigner,
   generateSessionKeyPair,
   type SessionKeyPair,
   type SigningKeyCache,
 } from '@latchkey/tokens';
+import { type Fingerprint, sessionFingerprint } from '../fingerprint.js';
 import { errorFields, type Logger } from '../log.js';
-import { nodeBodyResponse } from '../node-body.js';
-import { type App, json, notFound, toResponse } from '../respond.js';
+import { type App, json, notFound, type RequestContext, toResponse } from '../respond.js';
+import { forward } from './proxy.js';
 import type { SandboxLauncher } from './sandboxes.js';
+import { createSessionSlots, type SessionSlot, type SessionSlots } from './session-slots.js';
+import { createSessionTokens } from './session-tokens.js';
 import { createSessionSweeper, type SweepReport } from './sweep.js';
 
 /**
@@ -58,6 +59,45 @@ export interface RouterDeps {
   readonly sweepIntervalMs?: number | undefined;
   /** Record reads in flight at once during a sweep; default 32. */
   readonly sweepConcurrency?: number | undefined;
+  /**
+   * The bound on live sessions with a sandbox here, in all and per client; default 1000 and 100
+   * (`LATCHKEY_MAX_SESSIONS`, `LATCHKEY_MAX_SESSIONS_PER_CLIENT`).
+   */
+  readonly slots?: SessionSlots;
+  /**
+   * The router's one identity step, run first on every `/v1/*` request: who the caller is. Default: the
+   * connection's remote address as `client`, no owner. A caller-identity scheme (Kubernetes
+   * TokenReview) plugs in here and throws its 401/403/502 before anything else happens.
+   */
+  readonly identify?: (
+    request: Request,
+    context: RequestContext | undefined,
+  ) => Promise<CallerIdentity> | CallerIdentity;
+  /** What log lines carry instead of a session id; default the process's keyed fingerprint. */
+  readonly fingerprint?: Fingerprint;
+}
+
+/** Who a router request comes from, as {@link RouterDeps.identify} tells it. */
+export interface CallerIdentity {
+  /** The key of the per-client session bound (`LATCHKEY_MAX_SESSIONS_PER_CLIENT`). */
+  readonly client: string;
+  /** Whose sessions these are, when the identity scheme knows (a service account's UID). */
+  readonly owner?: string | undefined;
+}
+
+/**
+ * The default identity: the connection's remote address.
+ *
+ * @example
+ * ```ts
+ * remoteAddressIdentity(request, { remoteAddress: '10.0.0.7' }); // { client: '10.0.0.7' }
+ * ```
+ */
+export function remoteAddressIdentity(
+  _request: Request,
+  context: RequestContext | undefined,
+): CallerIdentity {
+  return { client: context?.remoteAddress ?? 'unknown' };
 }
 
 /**
@@ -76,19 +116,6 @@ export interface RouterApp {
 const SWEEP_INTERVAL_MS = 10_000;
 /** Default record reads in flight during a sweep. */
 const SWEEP_CONCURRENCY = 32;
-
-// Hop-by-hop headers (RFC 9110 §7.6.1) and those the forward recomputes never cross the router.
-const DROPPED_RESPONSE_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'content-encoding',
-  'proxy-connection',
-  'trailer',
-  'upgrade',
-]);
-const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept'] as const;
 
 function parseRoute(
   segments: readonly string[],
@@ -128,64 +155,34 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
   const { sessions, signingKeys, bootstrap, sandboxes, matcher, log } = deps;
   const now = deps.now ?? Date.now;
   const ttlSeconds = deps.sessionTtlSeconds ?? 3_600;
-
+  const fingerprint = deps.fingerprint ?? sessionFingerprint;
+  const slots = deps.slots ?? createSessionSlots();
+  const identify = deps.identify ?? remoteAddressIdentity;
   const agent = deps.agent ?? new Agent({ keepAlive: true, maxSockets: 256 });
-
-  const toHeaders = (incoming: IncomingHttpHeaders): Headers => {
-    const out = new Headers();
-    for (const [name, value] of Object.entries(incoming)) {
-      if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
-      if (Array.isArray(value)) for (const each of value) out.append(name, each);
-      else out.set(name, value);
-    }
-    return out;
-  };
-
-  // node:http rather than fetch towards the sandbox: a keep-alive agent of our own, and the response
-  // body handed on as a stream as it arrives (never buffered here, whatever its size).
-  const forward = (
-    request: Request,
-    endpoint: string,
-    rest: string,
-    search: string,
-    token: string,
-    body: Uint8Array | undefined,
-  ): Promise<Response> =>
-    new Promise<Response>((resolve, reject) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      for (const name of FORWARDED_REQUEST_HEADERS) {
-        const value = request.headers.get(name);
-        if (value !== null) headers[name] = value;
-      }
-      if (body !== undefined) headers['content-length'] = String(body.byteLength);
-      const upstream = httpRequest(
-        `${endpoint}/api/${rest}${search}`,
-        { method: request.method, headers, agent },
-        (response) => {
-          const status = response.statusCode ?? 502;
-          const headers = toHeaders(response.headers);
-          if (status === 204 || status === 304) {
-            response.resume();
-            resolve(new Response(null, { status, headers }));
-          } else {
-            resolve(nodeBodyResponse(response, { status, headers }));
-          }
-        },
-      );
-      upstream.on('error', (error) => reject(new UpstreamUnavailableError('unreachable', { cause: error })));
-      upstream.end(body);
-    });
+  const tokens = createSessionTokens({ signingKeys, issuer: deps.issuer, audience: deps.audience, now });
 
   // Sessions whose sandbox is up but whose record is not written yet: "no record" means nothing for
   // them, so neither the sweep nor a forward may take it as "gone".
   const creating = new Set<string>();
+  // The slot of every session with a sandbox here: released with the sandbox, whoever stops it.
+  const held = new Map<string, SessionSlot>();
 
-  const create = async (target: Target): Promise<{ sessionId: string; endpoint: string; token: string }> => {
-    const sessionId = randomBytes(16).toString('base64url');
-    const pair = await generateSessionKeyPair();
+  const create = async (
+    target: Target,
+    client: string,
+  ): Promise<{ sessionId: string; endpoint: string; token: string }> => {
+    // The slot first: a refused creation spends no key pair, no sandbox and no signature.
+    const slot = slots.acquire(client);
+    const sessionId = generateSessionId();
     creating.add(sessionId);
+    held.set(sessionId, slot);
     try {
+      const pair = await generateSessionKeyPair();
       return await createSession(sessionId, pair, target);
+    } catch (error) {
+      held.delete(sessionId);
+      slot.release();
+      throw error;
     } finally {
       creating.delete(sessionId);
     }
@@ -216,8 +213,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           target,
           endpoint,
           authMode: 'session-token',
-          createdAt,
-          expiresAt: createdAt + ttlSeconds * 1000,
+          createdAtMs: createdAt,
+          expiresAtMs: createdAt + ttlSeconds * 1000,
         },
         // The JWK taken at generation: the store checks and writes it without exporting the key again.
         privateKey: pair.privateJwk,
@@ -228,14 +225,9 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       await sandboxes.stop(sessionId);
       throw error;
     }
-    const token = createSessionTokenSigner({
-      privateKey: pair.privateKey,
-      issuer: deps.issuer,
-      audience: deps.audience,
-      sessionId,
-    }).signSync();
+    const token = tokens.signWith(sessionId, pair.privateKey);
     log.info('session-created', {
-      sessionId,
+      session: fingerprint(sessionId),
       namespace: target.namespace,
       kind: target.kind,
       name: target.name,
@@ -243,41 +235,14 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     return { sessionId, endpoint, token };
   };
 
-  // Session tokens are reused for a short while (well inside their 300 s lifetime): the sandbox's
-  // verified-token cache then answers repeat calls without a signature check, and the router signs
-  // once a minute per session instead of per call. The store lookup and the target check still run on
-  // every call, so a deleted or mismatched session is refused at once whatever is cached here.
-  const tokens = new Map<string, { readonly token: string; readonly refreshAt: number }>();
-  const TOKEN_REUSE_MS = 60_000;
-  const MAX_CACHED_TOKENS = 10_000;
-
-  // Everything this process holds for a session: its cached token and key, and its sandbox. Stopping
-  // the sandbox is the launcher's stop(), whoever asks (DELETE, a forward, the sweep): new connections
-  // are refused at once, requests in flight get the sandbox's short close grace, then are cut.
+  // Everything this process holds for a session: its cached token and key, its sandbox and its slot.
+  // Stopping the sandbox is the launcher's stop(), whoever asks (DELETE, a forward, the sweep).
   const retire = async (sessionId: string): Promise<void> => {
-    signingKeys.delete(sessionId);
     tokens.delete(sessionId);
+    const slot = held.get(sessionId);
+    held.delete(sessionId);
+    slot?.release();
     await sandboxes.stop(sessionId);
-  };
-
-  const sessionToken = async (sessionId: string): Promise<string> => {
-    const cached = tokens.get(sessionId);
-    if (cached !== undefined && cached.refreshAt > now()) return cached.token;
-    const privateKey = await signingKeys.get(sessionId);
-    // Synchronous: an ES256 signature costs tens of microseconds, less than a threadpool round trip.
-    const token = createSessionTokenSigner({
-      privateKey,
-      issuer: deps.issuer,
-      audience: deps.audience,
-      sessionId,
-    }).signSync();
-    tokens.delete(sessionId);
-    if (tokens.size >= MAX_CACHED_TOKENS) {
-      const oldest = tokens.keys().next();
-      if (oldest.done !== true) tokens.delete(oldest.value);
-    }
-    tokens.set(sessionId, { token, refreshAt: now() + TOKEN_REUSE_MS });
-    return token;
   };
 
   const reuse = async (sessionId: string, target: Target): Promise<{ endpoint: string; token: string }> => {
@@ -291,28 +256,42 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         const local = sandboxes.has(sessionId);
         try {
           await retire(sessionId);
-          if (local) log.info('session-gone', { sessionId });
+          if (local) log.info('session-gone', { session: fingerprint(sessionId) });
         } catch (error) {
-          log.error('sandbox-stop-failed', { sessionId, ...errorFields(error) });
+          log.error('sandbox-stop-failed', { session: fingerprint(sessionId), ...errorFields(error) });
         }
       }
       throw new SessionNotFoundError();
     }
-    matcher.assertMatches(sessionId, record.target, target);
-    return { endpoint: record.endpoint, token: await sessionToken(sessionId) };
+    matcher.assert(sessionId, record.target, target);
+    // A key this router cannot decrypt (another keyring) throws DECRYPT_FAILED here: never a forward.
+    return { endpoint: record.endpoint, token: await tokens.get(sessionId) };
   };
 
-  const invoke = async (request: Request, url: URL, target: Target, rest: string): Promise<Response> => {
+  const invoke = async (
+    request: Request,
+    caller: CallerIdentity,
+    url: URL,
+    target: Target,
+    path: string,
+  ): Promise<Response> => {
     const body = request.method === 'POST' ? await readBody(request) : undefined;
     const header = request.headers.get(SESSION_HEADER);
     if (header === null) {
-      const created = await create(target);
-      const response = await forward(request, created.endpoint, rest, url.search, created.token, body);
+      const created = await create(target, caller.client);
+      const response = await forward(agent, {
+        request,
+        endpoint: created.endpoint,
+        path,
+        search: url.search,
+        token: created.token,
+        body,
+      });
       response.headers.set(SESSION_HEADER, created.sessionId);
       return response;
     }
     const { endpoint, token } = await reuse(header, target);
-    const response = await forward(request, endpoint, rest, url.search, token, body);
+    const response = await forward(agent, { request, endpoint, path, search: url.search, token, body });
     response.headers.set(SESSION_HEADER, header);
     return response;
   };
@@ -322,7 +301,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     const deleted = await sessions.delete(sessionId);
     await retire(sessionId);
     if (!deleted) throw new SessionNotFoundError();
-    log.info('session-deleted', { sessionId });
+    log.info('session-deleted', { session: fingerprint(sessionId) });
     return new Response(null, { status: 204 });
   };
 
@@ -333,25 +312,29 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     candidates: () => sandboxes.sessionIds().filter((id) => !creating.has(id)),
     exists: async (sessionId) => (await sessions.getRecord(sessionId)) !== null,
     retire,
+    fingerprint,
     log,
     intervalMs: deps.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
     concurrency: deps.sweepConcurrency ?? SWEEP_CONCURRENCY,
   });
 
-  const handle: App = async (request) => {
+  const handle: App = async (request, context) => {
     try {
       const url = new URL(request.url);
       const segments = url.pathname.split('/');
       if (url.pathname === '/healthz' && request.method === 'GET') return json(200, { status: 'ok' });
-      if (segments.length === 4 && segments[1] === 'v1' && segments[2] === 'sessions') {
+      if (segments[1] !== 'v1') return notFound();
+      // Identity first: every /v1/* request, before any lookup (its refusals are 401/403/502).
+      const caller = await identify(request, context);
+      if (segments.length === 4 && segments[2] === 'sessions') {
         if (request.method !== 'DELETE') return notFound();
         return await remove(segments[3] ?? '');
       }
-      if (segments[1] !== 'v1' || segments[2] !== 'namespaces') return notFound();
+      if (segments[2] !== 'namespaces') return notFound();
       if (request.method !== 'GET' && request.method !== 'POST') return notFound();
       const route = parseRoute(segments, deps.kinds);
       if (route === undefined) return notFound();
-      return await invoke(request, url, route.target, route.rest);
+      return await invoke(request, caller, url, route.target, route.rest);
     } catch (error) {
       if (LatchkeyError.is(error, 'STORE_UNAVAILABLE'))
         log.error('store-unavailable', { reason: error.reason });

@@ -1,7 +1,12 @@
 import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { UpstreamUnavailableError } from '@latchkey/errors';
 import type { BootstrapAlgorithm } from '@latchkey/tokens';
+import { type Listening, listen } from '../listen.js';
 import type { Logger } from '../log.js';
-import { createSandboxServer, type SandboxServer } from '../sandbox/server.js';
+import { type App, toResponse } from '../respond.js';
+import { sandboxDuplicateAuthorization } from '../sandbox/app.js';
+import { createSandbox } from '../sandbox/server.js';
 
 /** Brings sandboxes up and down, one per session. */
 export interface SandboxLauncher {
@@ -19,9 +24,21 @@ export interface SandboxLauncher {
   readonly size: number;
 }
 
+/** The path prefix of every sandbox on a host: `/s/<slot>`. */
+const MOUNT = '/s/';
+
 /**
- * Runs each session's sandbox in this process, on its own `127.0.0.1` port: one sandbox, one session,
- * as in production, with the sandbox's `sub` bound to its session id.
+ * Runs each session's sandbox in this process: one sandbox app per session (its own init-once key
+ * holder, replay guard and `/init` limiter, its `sub` bound to the session id, as in production), all
+ * served by one `127.0.0.1` listener, each mounted at `/s/<slot>` under a random 128-bit slot. A
+ * sandbox's base URL (`http://127.0.0.1:<port>/s/<slot>`) is what the session record keeps, so any
+ * router sharing the store reaches it. A slot that is not (or no longer) mounted answers 502
+ * `UPSTREAM_UNAVAILABLE`: the session's sandbox is gone.
+ *
+ * Why one listener (issue 13): a listener per session cost every idle session a descriptor, a server
+ * with its connection-checking timer and a keep-alive socket pool of its own at each router, and
+ * made each forward land on a different socket; forwards then slowed as sessions grew. Now every
+ * forward from a router to this host shares one keep-alive pool.
  *
  * @example
  * ```ts
@@ -36,39 +53,80 @@ export function inProcessSandboxes(options: {
   readonly audience: string;
   readonly log: Logger;
 }): SandboxLauncher {
-  const running = new Map<string, SandboxServer>();
+  /** session id → its slot; slot → its sandbox app. */
+  const slots = new Map<string, string>();
+  const mounted = new Map<string, App>();
+  let host: Promise<Listening> | undefined;
+  let closed = false;
+
+  const gone = (): Response => toResponse(new UpstreamUnavailableError('unreachable'), options.log);
+
+  const dispatch: App = async (request, context) => {
+    const path = new URL(request.url).pathname;
+    if (!path.startsWith(MOUNT)) return gone();
+    const end = path.indexOf('/', MOUNT.length);
+    const slot = end < 0 ? path.slice(MOUNT.length) : path.slice(MOUNT.length, end);
+    const app = mounted.get(slot);
+    if (app === undefined) return gone();
+    return app(request, context);
+  };
+
+  const open = (): Promise<Listening> => {
+    host ??= listen(dispatch, {
+      port: 0,
+      log: options.log,
+      duplicateAuthorization: sandboxDuplicateAuthorization,
+    }).catch((error: unknown) => {
+      host = undefined;
+      throw error;
+    });
+    return host;
+  };
+
   return {
     async start(sessionId) {
-      const sandbox = await createSandboxServer({
-        bootstrapPublicKey: options.bootstrapPublicKey,
-        algorithm: options.algorithm,
-        issuer: options.issuer,
-        audience: options.audience,
-        sessionId,
-        log: options.log,
-      });
-      running.set(sessionId, sandbox);
-      return sandbox.url;
+      if (closed) throw new UpstreamUnavailableError('unreachable');
+      const listening = await open();
+      const slot = randomBytes(16).toString('base64url');
+      const basePath = `${MOUNT}${slot}`;
+      mounted.set(
+        slot,
+        createSandbox({
+          bootstrapPublicKey: options.bootstrapPublicKey,
+          algorithm: options.algorithm,
+          issuer: options.issuer,
+          audience: options.audience,
+          sessionId,
+          log: options.log,
+          basePath,
+        }),
+      );
+      slots.set(sessionId, slot);
+      return `${listening.url}${basePath}`;
     },
     async stop(sessionId) {
-      const sandbox = running.get(sessionId);
-      if (sandbox === undefined) return;
-      running.delete(sessionId);
-      await sandbox.close();
+      const slot = slots.get(sessionId);
+      if (slot === undefined) return;
+      slots.delete(sessionId);
+      // New requests to the slot are refused at once; one already inside the app finishes.
+      mounted.delete(slot);
     },
     async stopAll() {
-      const all = [...running.values()];
-      running.clear();
-      await Promise.all(all.map((sandbox) => sandbox.close()));
+      closed = true;
+      slots.clear();
+      mounted.clear();
+      const listening = host;
+      host = undefined;
+      if (listening !== undefined) await (await listening.catch(() => undefined))?.close(500);
     },
     has(sessionId) {
-      return running.has(sessionId);
+      return slots.has(sessionId);
     },
     sessionIds() {
-      return [...running.keys()];
+      return [...slots.keys()];
     },
     get size() {
-      return running.size;
+      return slots.size;
     },
   };
 }

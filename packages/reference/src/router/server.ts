@@ -2,17 +2,18 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { SessionNotFoundError } from '@latchkey/errors';
 import { createKeyring, createSessionStore, type SessionStoreDriver } from '@latchkey/keystore';
-import { ioredisDriver } from '@latchkey/keystore/ioredis';
-import { iovalkeyDriver } from '@latchkey/keystore/iovalkey';
 import { memoryDriver } from '@latchkey/keystore/memory';
+import { redisSessionDriver } from '@latchkey/keystore/redis';
 import { createTargetMatcher } from '@latchkey/session-target';
 import { createBootstrapIssuer, createSigningKeyCache } from '@latchkey/tokens';
 import type { RouterConfig } from '../config.js';
+import { sessionFingerprint } from '../fingerprint.js';
 import { errorFields, type Logger } from '../log.js';
 import type { Built } from '../main.js';
 import { connectStore, type StoreConnection } from '../stores.js';
 import { createRouterApp, type RouterDeps } from './app.js';
 import { inProcessSandboxes } from './sandboxes.js';
+import { createSessionSlots } from './session-slots.js';
 
 /** In-process options of {@link buildRouter}: behaviour the environment does not configure. */
 export type RouterOptions = Pick<RouterDeps, 'sweepIntervalMs' | 'sweepConcurrency'>;
@@ -51,7 +52,7 @@ export async function buildRouter(
   } else {
     store = await connectStore(config.store, (error) => log.warn('store-error', errorFields(error)));
     const client = Object.assign(store.client, { isCluster: store.isCluster });
-    driver = config.store.kind === 'valkey' ? iovalkeyDriver(client) : ioredisDriver(client);
+    driver = redisSessionDriver(client);
   }
   const sessions = createSessionStore({
     driver,
@@ -86,7 +87,15 @@ export async function buildRouter(
       audience: config.audience,
     }),
     sandboxes,
-    matcher: createTargetMatcher({ onSecurityEvent: (event) => log.warn('security', { ...event }) }),
+    // The event names the session: its line carries the fingerprint, never the id (DESIGN T13).
+    matcher: createTargetMatcher({
+      onSecurityEvent: ({ sessionId, ...event }) =>
+        log.warn('security', { ...event, session: sessionFingerprint(sessionId) }),
+    }),
+    slots: createSessionSlots({
+      maxSessions: config.maxSessions,
+      maxSessionsPerClient: config.maxSessionsPerClient,
+    }),
     issuer: config.issuer,
     audience: config.audience,
     log,

@@ -1,5 +1,6 @@
 import { StoreUnavailableError } from '@latchkey/errors';
 import { describe, expect, it } from 'vitest';
+import { sessionFingerprint } from '../fingerprint.js';
 import type { LogFields, Logger } from '../log.js';
 import { createSessionSweeper, type SessionSweeperOptions } from './sweep.js';
 
@@ -92,9 +93,9 @@ describe('createSessionSweeper', () => {
       }),
     );
     expect(await sweeper.sweep()).toEqual({ checked: 2, stopped: 1, unanswered: 0 });
-    expect(lines.map((line) => [line.event, line.fields.sessionId])).toEqual([
-      ['sandbox-stop-failed', 'a'],
-      ['session-swept', 'b'],
+    expect(lines.map((line) => [line.event, line.fields.session])).toEqual([
+      ['sandbox-stop-failed', sessionFingerprint('a')],
+      ['session-swept', sessionFingerprint('b')],
     ]);
   });
 

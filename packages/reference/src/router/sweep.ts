@@ -1,4 +1,5 @@
 import { LatchkeyError } from '@latchkey/errors';
+import { type Fingerprint, sessionFingerprint } from '../fingerprint.js';
 import { errorFields, type Logger } from '../log.js';
 
 /** What one sweep did. */
@@ -31,6 +32,8 @@ export interface SessionSweeperOptions {
   /** Stops the session's sandbox and drops what this process caches for it. */
   readonly retire: (sessionId: string) => Promise<void>;
   readonly log: Logger;
+  /** What log lines carry instead of a session id; default the process's keyed fingerprint. */
+  readonly fingerprint?: Fingerprint;
   /** Milliseconds between sweeps; `0` runs no timer (sweeps only on {@link SessionSweeper.sweep}). */
   readonly intervalMs: number;
   /** Record reads in flight at once. */
@@ -61,6 +64,7 @@ const NOTHING: SweepReport = Object.freeze({ checked: 0, stopped: 0, unanswered:
  */
 export function createSessionSweeper(options: SessionSweeperOptions): SessionSweeper {
   const { intervalMs, concurrency, log } = options;
+  const fingerprint = options.fingerprint ?? sessionFingerprint;
   if (!Number.isInteger(intervalMs) || intervalMs < 0 || intervalMs > MAX_INTERVAL_MS) {
     throw new TypeError(`sweepIntervalMs must be an integer from 0 to ${MAX_INTERVAL_MS}`);
   }
@@ -93,9 +97,9 @@ export function createSessionSweeper(options: SessionSweeperOptions): SessionSwe
         try {
           await options.retire(id);
           stopped++;
-          log.info('session-swept', { sessionId: id });
+          log.info('session-swept', { session: fingerprint(id) });
         } catch (error) {
-          log.error('sandbox-stop-failed', { sessionId: id, ...errorFields(error) });
+          log.error('sandbox-stop-failed', { session: fingerprint(id), ...errorFields(error) });
         }
       }
     };

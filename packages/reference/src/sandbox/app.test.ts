@@ -1,6 +1,6 @@
 import { createBootstrapIssuer, createSessionTokenSigner, generateSessionKeyPair } from '@latchkey/tokens';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapKeys } from '../../test/support.js';
+import { bearer, bootstrapKeys, expectError } from '../../test/support.js';
 import type { App } from '../respond.js';
 import { createSandbox } from './server.js';
 
@@ -10,14 +10,8 @@ const keys = bootstrapKeys();
 const issuer = createBootstrapIssuer({ privateKey: keys.privateKey, issuer: ISSUER, audience: AUDIENCE });
 const base = 'http://127.0.0.1';
 
-const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 const post = (path: string, headers: Record<string, string>, body?: string): Request =>
   new Request(base + path, { method: 'POST', headers, ...(body === undefined ? {} : { body }) });
-
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
-}
 
 describe('createSandbox', () => {
   let app: App;

@@ -7,6 +7,7 @@ import {
 } from '@latchkey/errors';
 import { parseBearer, type RateLimiter, readJson } from '@latchkey/http';
 import type { BootstrapVerifier, SessionKeyHolder } from '@latchkey/tokens';
+import { sessionFingerprint } from '../fingerprint.js';
 import type { Logger } from '../log.js';
 import { type App, json, notFound, toResponse } from '../respond.js';
 
@@ -19,6 +20,26 @@ export interface SandboxDeps {
   /** The `/init` limiter (2/s, burst 5). */
   readonly initLimiter: RateLimiter;
   readonly log: Logger;
+  /**
+   * The path the sandbox is mounted at (`/s/<slot>` on a router's sandbox host); default `''`, the
+   * root. Requests outside it are 404.
+   */
+  readonly basePath?: string;
+}
+
+/**
+ * The sandbox's answer to two `Authorization` headers: its own 401 for the route (the bridge refuses
+ * the request before the app sees it).
+ *
+ * @example
+ * ```ts
+ * listen(app, { port: 0, log, duplicateAuthorization: sandboxDuplicateAuthorization });
+ * ```
+ */
+export function sandboxDuplicateAuthorization(request: Request): LatchkeyError {
+  return new URL(request.url).pathname.endsWith('/init')
+    ? new InvalidBootstrapTokenError('malformed')
+    : new InvalidSessionTokenError('malformed');
 }
 
 function bearer(request: Request): string | undefined {
@@ -65,7 +86,7 @@ export function createSandboxApp(deps: SandboxDeps): App {
     }
     // Synchronous: of concurrent inits that all verified, exactly one wins; the rest get 409.
     holder.initialize({ sessionId: verified.sessionId, sessionPublicKey: verified.sessionPublicKey });
-    log.info('initialized', { sessionId: verified.sessionId });
+    log.info('initialized', { session: sessionFingerprint(verified.sessionId) });
     return json(200, { initialized: true });
   };
 
@@ -86,9 +107,12 @@ export function createSandboxApp(deps: SandboxDeps): App {
     return notFound();
   };
 
+  const basePath = deps.basePath ?? '';
   return async (request) => {
     try {
-      const path = new URL(request.url).pathname;
+      const fullPath = new URL(request.url).pathname;
+      if (!fullPath.startsWith(basePath)) return notFound();
+      const path = fullPath.slice(basePath.length);
       if (path === '/healthz' && request.method === 'GET') {
         return json(200, { status: 'ok', initialized: holder.isInitialized });
       }

@@ -11,7 +11,7 @@ import { listen } from '../listen.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Built } from '../main.js';
 import type { App } from '../respond.js';
-import { createSandboxApp } from './app.js';
+import { createSandboxApp, sandboxDuplicateAuthorization } from './app.js';
 
 /** Options of {@link createSandbox} and {@link createSandboxServer}. */
 export interface SandboxOptions {
@@ -24,10 +24,19 @@ export interface SandboxOptions {
   /** When set, a bootstrap token's `sub` must equal it. */
   readonly sessionId?: string | undefined;
   readonly log?: Logger;
+  /** The path the sandbox is mounted at; default the root. */
+  readonly basePath?: string;
 }
 
 /** The `/init` limiter of production sandboxes: 2 per second, burst 5. */
 const INIT_RATE = { ratePerSecond: 2, burst: 5 } as const;
+/**
+ * One session per sandbox, initialised once: the replay guard sees at most the few bootstrap tokens
+ * that verify before the first init wins, and the verified-token cache the tokens of the few routers
+ * serving the session. Small bounds keep an idle sandbox small (both fail closed when full).
+ */
+const REPLAY_GUARD_MAX = 64;
+const VERIFIED_TOKEN_CACHE_MAX = 64;
 
 /**
  * Assembles a sandbox app from `@latchkey/tokens` and `@latchkey/http`: a bootstrap verifier with an
@@ -46,15 +55,21 @@ export function createSandbox(options: SandboxOptions): App {
     issuer: options.issuer,
     audience: options.audience,
     ...(options.sessionId === undefined ? {} : { expectedSessionId: options.sessionId }),
-    replayGuard: createMemoryReplayGuard({ max: 10_000 }),
+    replayGuard: createMemoryReplayGuard({ max: REPLAY_GUARD_MAX }),
   });
   const holder = createSessionKeyHolder({
     issuer: options.issuer,
     audience: options.audience,
-    cache: { max: 1_024 },
+    cache: { max: VERIFIED_TOKEN_CACHE_MAX },
   });
   const initLimiter = createRateLimiter(INIT_RATE);
-  return createSandboxApp({ bootstrap, holder, initLimiter, log });
+  return createSandboxApp({
+    bootstrap,
+    holder,
+    initLimiter,
+    log,
+    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
+  });
 }
 
 /** A sandbox listening on 127.0.0.1. */
@@ -81,6 +96,7 @@ export async function createSandboxServer(
   const listening = await listen(createSandbox(options), {
     port: options.port ?? 0,
     log: options.log ?? silentLogger,
+    duplicateAuthorization: sandboxDuplicateAuthorization,
   });
   return { port: listening.port, url: listening.url, close: () => listening.close(500) };
 }
@@ -102,5 +118,10 @@ export async function buildSandbox(config: SandboxConfig, log: Logger): Promise<
     sessionId: config.sessionId,
     log,
   });
-  return { app, stop: () => undefined, close: async () => undefined };
+  return {
+    app,
+    bridge: { duplicateAuthorization: sandboxDuplicateAuthorization },
+    stop: () => undefined,
+    close: async () => undefined,
+  };
 }

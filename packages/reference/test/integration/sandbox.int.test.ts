@@ -1,19 +1,13 @@
 import { createBootstrapIssuer, createSessionTokenSigner, generateSessionKeyPair } from '@latchkey/tokens';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapKeys, type ServerProcess, spawnServer } from '../support.js';
+import { bearer, bootstrapKeys, expectError, type ServerProcess, spawnServer } from '../support.js';
 
 const ISSUER = 'latchkey-router';
 const AUDIENCE = 'latchkey-sandbox';
 const keys = bootstrapKeys();
 const issuer = createBootstrapIssuer({ privateKey: keys.privateKey, issuer: ISSUER, audience: AUDIENCE });
 
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
-}
-const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('sandbox over HTTP', () => {

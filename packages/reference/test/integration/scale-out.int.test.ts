@@ -3,16 +3,13 @@ import { startCluster, type TestCluster } from '@latchkey/testkit';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readRouterConfig } from '../../src/config.js';
+import { sessionFingerprint } from '../../src/fingerprint.js';
 import { listen } from '../../src/listen.js';
-import type { LogFields, Logger } from '../../src/log.js';
+import { type LogFields, type Logger, silentLogger } from '../../src/log.js';
 import { buildRouter } from '../../src/router/server.js';
-import { drain, reachable, type ServerProcess, spawnAll } from '../support.js';
+import { bearer, drain, expectError, reachable, type ServerProcess, spawnAll } from '../support.js';
 
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
-}
-const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+const INVOKE = '/v1/namespaces/team-a/AgentRuntime/agent-1/invoke/whoami';
 
 describe.each(['redis', 'valkey'] as const)('two routers and two consoles on one %s cluster', (flavor) => {
   let cluster: TestCluster;
@@ -110,12 +107,74 @@ describe.each(['redis', 'valkey'] as const)('two routers and two consoles on one
         timeout: 5_000,
         interval: 50,
       });
-      expect(swept).toEqual([{ sessionId: id }]);
+      expect(swept).toEqual([{ session: sessionFingerprint(id) }]);
     } finally {
       built.stop();
       await a.close();
       await built.close();
     }
+  });
+
+  it('answers 502 UPSTREAM_UNAVAILABLE, never a forward, for a session whose sandbox died with its router', async () => {
+    const b = routers[1];
+    if (b === undefined) throw new Error('router missing');
+    const built = await buildRouter(readRouterConfig(env), silentLogger, { sweepIntervalMs: 0 });
+    const a = await listen(built.app, { port: 0, log: silentLogger });
+    const created = await fetch(`${a.url}${INVOKE}`);
+    const id = created.headers.get('x-latchkey-session') ?? '';
+    expect(created.status).toBe(200);
+    await created.arrayBuffer();
+    // Router A dies: its sandboxes go with it; the record stays in the shared store.
+    built.stop();
+    await a.close(100);
+    await built.close();
+    await expectError(
+      await fetch(b.url + INVOKE, { headers: { 'x-latchkey-session': id } }),
+      502,
+      'UPSTREAM_UNAVAILABLE',
+    );
+  });
+
+  it('answers 500 DECRYPT_FAILED, never a forward, for a session whose key another keyring sealed', async () => {
+    const a = routers[0];
+    if (a === undefined) throw new Error('router missing');
+    const created = await fetch(a.url + INVOKE);
+    const id = created.headers.get('x-latchkey-session') ?? '';
+    expect(created.status).toBe(200);
+    await created.arrayBuffer();
+    const other = {
+      ...env,
+      LATCHKEY_KEYRING: JSON.stringify({ current: 'k2', keys: { k2: randomBytes(32).toString('base64') } }),
+    };
+    const built = await buildRouter(readRouterConfig(other), silentLogger, { sweepIntervalMs: 0 });
+    const c = await listen(built.app, { port: 0, log: silentLogger });
+    try {
+      await expectError(
+        await fetch(c.url + INVOKE, { headers: { 'x-latchkey-session': id } }),
+        500,
+        'DECRYPT_FAILED',
+      );
+    } finally {
+      built.stop();
+      await c.close(100);
+      await built.close();
+    }
+  });
+
+  it('logs, on the router that ran it, a session deleted elsewhere only by its fingerprint', async () => {
+    const [a, b] = routers;
+    if (a === undefined || b === undefined) throw new Error('routers missing');
+    const created = await fetch(a.url + INVOKE);
+    const id = created.headers.get('x-latchkey-session') ?? '';
+    await created.arrayBuffer();
+    expect((await fetch(`${b.url}/v1/sessions/${id}`, { method: 'DELETE' })).status).toBe(204);
+    await expectError(
+      await fetch(a.url + INVOKE, { headers: { 'x-latchkey-session': id } }),
+      404,
+      'SESSION_NOT_FOUND',
+    );
+    expect(a.stderr()).toMatch(/"event":"session-gone"[^\n]*"session":"[0-9a-f]{16}"/);
+    expect(a.stderr() + b.stderr()).not.toContain(id);
   });
 
   it("ends within a second the user's streams held by the other console, and both refuse the revoked token", async () => {

@@ -6,7 +6,7 @@ import {
   type TestServer,
 } from '@latchkey/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drain, readUntil, type ServerProcess, sleep, spawnAll } from '../support.js';
+import { bearer, drain, expectError, readUntil, type ServerProcess, sleep, spawnAll } from '../support.js';
 
 type Backend = 'memory' | 'redis' | 'valkey' | 'redis-cluster';
 
@@ -18,13 +18,6 @@ function securityEvents(stderr: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((entry) => entry.event === 'security');
 }
-
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ code, message: expect.any(String) });
-}
-
-const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 async function login(console_: ServerProcess, user: string, role: string): Promise<string> {
   const response = await fetch(`${console_.url}/auth/login`, {
@@ -98,7 +91,10 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
 
       const security = securityEvents(router.stderr());
       expect(security).toContainEqual(
-        expect.objectContaining({ type: 'session-target-mismatch', sessionId: id }),
+        expect.objectContaining({
+          type: 'session-target-mismatch',
+          session: expect.stringMatching(/^[0-9a-f]{16}$/),
+        }),
       );
 
       expect((await fetch(`${router.url}/v1/sessions/${id}`, { method: 'DELETE' })).status).toBe(204);
@@ -107,6 +103,17 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
         404,
         'SESSION_NOT_FOUND',
       );
+      await expectError(
+        await fetch(`${router.url}/v1/sessions/${id}`, { method: 'DELETE' }),
+        404,
+        'SESSION_NOT_FOUND',
+      );
+      // Issue 10, finding 6: the whole lifecycle is in the log, the id never is (its fingerprint is).
+      const lines = router.stderr();
+      for (const event of ['session-created', 'initialized', 'session-deleted']) {
+        expect(lines).toMatch(new RegExp(`"event":"${event}"[^\\n]*"session":"[0-9a-f]{16}"`));
+      }
+      expect(lines).not.toContain(id);
     });
 
     it("ends a user's streams within a second of logout while another user's stream continues", async () => {
@@ -159,6 +166,32 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
       expect(console_.stderr()).not.toContain(bob);
     });
 
+    // The store matters here on Redis and the cluster (the registry's bus); memory is console.int's.
+    if (backend === 'redis' || backend === 'redis-cluster') {
+      it('gives back the slot of every stream its client closed (finding 1): 40 open-and-close cycles, then one more, logout counts only it', async () => {
+        const token = await login(console_, 'frank', 'editor');
+        for (let i = 0; i < 40; i++) {
+          const controller = new AbortController();
+          const response = await fetch(`${console_.url}${i % 2 === 0 ? '/api/events' : '/api/exec'}`, {
+            headers: bearer(token),
+            signal: controller.signal,
+          });
+          expect(response.status).toBe(200);
+          const reader = response.body?.getReader();
+          await reader?.read();
+          controller.abort();
+          await reader?.cancel().catch(() => undefined);
+        }
+        await sleep(1_000);
+        const last = await fetch(`${console_.url}/api/events`, { headers: bearer(token) });
+        expect(last.status).toBe(200);
+        const ended = drain(last);
+        const logout = await fetch(`${console_.url}/auth/logout`, { method: 'POST', headers: bearer(token) });
+        expect(await logout.json()).toEqual({ cancelled: 1 });
+        expect((await ended).text).toContain('event: end');
+      });
+    }
+
     if (backend === 'memory') {
       it('sends an SSE event and an exec chunk at least every second', async () => {
         const token = await login(console_, 'erin', 'editor');
@@ -195,11 +228,14 @@ describe.each<Backend>(['memory', 'redis', 'valkey', 'redis-cluster'])(
             'STORE_UNAVAILABLE',
           );
           await expectError(await fetch(invoke()), 503, 'STORE_UNAVAILABLE');
+          // A stale revocation view is a 503, never a 200, and is answered within 5 s (DESIGN "Revocation").
+          const askedAt = Date.now();
           await expectError(
             await fetch(`${console_.url}/api/events`, { headers: bearer(token) }),
             503,
             'STORE_UNAVAILABLE',
           );
+          expect(Date.now() - askedAt).toBeLessThan(5_000);
         } finally {
           await server?.restart();
         }

@@ -436,8 +436,8 @@ describe('GET /ws/exec', () => {
   it('refuses with 401 SESSION_REVOKED when the logout lands during the handshake, after registration', async () => {
     let c: ExecConsole | undefined;
     c = await start({
-      afterRegister: (identity) => {
-        c?.registry.cancelUser(identity.user);
+      afterRegister: async (identity) => {
+        await c?.registry.revoke(identity.userId);
       },
     });
     const token = await c.login('alice', 'editor');
