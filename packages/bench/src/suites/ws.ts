@@ -62,18 +62,18 @@ export async function bareEcho(): Promise<Endpoint> {
 /** `/ws/exec` on the console's pieces: tokens, registry, the gate, the simulated shell. */
 export async function execEndpoint(): Promise<Endpoint> {
   const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const tokens = createConsoleTokens({ privateKey, publicKey: createPublicKey(privateKey) });
+  const tokens = createConsoleTokens({ privateKey });
   const registry = createRegistry({ watermarkTtlMs: 3_700_000, maxLeasesPerUser: CONNECTIONS * 2 });
   const wsExec = createWsExec({
-    verify: (token) => tokens.verify(token),
+    verify: (token) => tokens.verifier.verify(token),
     register: (identity) =>
-      registry.register(identity.user, { kind: 'ws-exec', issuedAt: identity.issuedAt }),
+      registry.register(identity.userId, { kind: 'ws-exec', issuedAtMs: identity.issuedAtMs }),
     log: silentLogger,
   });
   const server = createServer((_req, res) => res.writeHead(404).end());
   server.on('upgrade', wsExec.handleUpgrade);
   const port = await serve(server);
-  const { token } = await tokens.sign('bench', 'editor');
+  const { token } = await tokens.issuer.issue('bench', { role: 'editor' });
   return {
     url: `ws://127.0.0.1:${port}/ws/exec`,
     headers: { authorization: `Bearer ${token}` },
