@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, listen } from '../test/app.js';
+import { baseUrl, closeServer, failure } from '../test/http.js';
+import { createKit, policy } from '../test/kit.js';
+import { adapterScenarios } from '../test/scenarios.js';
+import { identityOf, latchkey, latchkeyErrorHandler } from './index.js';
+
+const kit = createKit();
+let server: Server;
+beforeAll(async () => {
+  server = await listen(createTestApp(kit));
+});
+afterAll(async () => {
+  await closeServer(server);
+});
+
+adapterScenarios('latchkey (express)', { kit, url: () => baseUrl(server) });
+
+describe('identityOf', () => {
+  it('throws UNAUTHENTICATED (401) for a handler the middleware did not run for', async () => {
+    expect(await failure(await fetch(`${baseUrl(server)}/outside`))).toEqual({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    });
+  });
+});
+
+describe('latchkey', () => {
+  it('throws a TypeError for missing ports', () => {
+    expect(() => latchkey({ verifier: kit.verifier, policy } as never)).toThrow(TypeError);
+    expect(() =>
+      latchkey({ verifier: kit.verifier, revocation: kit.registry, policy, queryTokenPaths: ['api'] }),
+    ).toThrow(TypeError);
+  });
+
+  it('checks the full path under nested mount points', async () => {
+    const auth = latchkey({ verifier: kit.verifier, revocation: kit.registry, policy });
+    const app = express();
+    const inner = express.Router();
+    inner.get('/me', (_req, res) => {
+      res.json({ user: identityOf(res).userId });
+    });
+    const outer = express.Router();
+    outer.use(auth, inner);
+    app.use('/api', outer);
+    app.use(latchkeyErrorHandler());
+    const nested = await listen(app);
+    try {
+      const token = await kit.login('nina', 'viewer');
+      const response = await fetch(`${baseUrl(nested)}/api/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await closeServer(nested);
+    }
+  });
+});
+
+describe('latchkeyErrorHandler', () => {
+  it('answers a foreign error as 500 INTERNAL without its message', async () => {
+    const app = express();
+    app.get('/boom', () => {
+      throw new Error('secret detail');
+    });
+    app.use(latchkeyErrorHandler());
+    const boom = await listen(app);
+    try {
+      const response = await fetch(`${baseUrl(boom)}/boom`);
+      const text = await response.text();
+      expect(response.status).toBe(500);
+      expect(JSON.parse(text)).toEqual({ code: 'INTERNAL', message: 'internal error' });
+      expect(text).not.toContain('secret');
+    } finally {
+      await closeServer(boom);
+    }
+  });
+});
