@@ -28,6 +28,7 @@ const PACKAGES = [
   'fastify',
   'hono',
   'testkit',
+  'docs',
   'bench',
   'reference',
 ] as const;

@@ -8,7 +8,9 @@
  * 3. `attw --profile esm-only` on the tarball (types resolve for ESM consumers on node16/bundler);
  * 4. the tarball installs alone into an empty project — with only its declared dependencies, the
  *    internal ones from their own tarballs — and every subpath export imports under plain Node;
- * 5. each entry, with the chunks it imports, stays within its gzip size budget.
+ * 5. each entry, with the chunks it imports, stays within its gzip size budget;
+ * 6. once for all of them: the published `.d.ts` files type-check from a consumer project with
+ *    `skipLibCheck: false` under each `@types/node` major users have (20, 22, 24 and the latest).
  *
  * Usage: node scripts/check-packages.mjs [package-name …]
  */
@@ -61,9 +63,15 @@ function internalDeps(name, byName, seen = new Set()) {
   return seen;
 }
 
+/**
+ * Every entry a user can import. `./testing` entries come last, so every other entry is imported
+ * before any optional peer of a testing entry (vitest) is installed: they must not need it.
+ */
 function subpaths(manifest) {
+  const isTesting = (key) => key.endsWith('/testing');
   return Object.keys(manifest.exports ?? { '.': {} })
     .filter((key) => key !== './package.json')
+    .sort((a, b) => Number(isTesting(a)) - Number(isTesting(b)))
     .map((key) => (key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`));
 }
 
@@ -178,6 +186,86 @@ for (const pkg of selected) {
     console.error(`FAIL ${name}:\n${detail}`);
   }
 }
+/** `@types/node` majors whose declarations the published `.d.ts` must compile against. */
+const TYPES_NODE_VERSIONS = ['20', '22', '24', 'latest'];
+
+/**
+ * Installs every tarball (and every peer they declare) into one consumer project, then compiles a file
+ * that imports every entry, with `skipLibCheck: false`, once per `@types/node` version.
+ */
+function checkDeclarations(packages) {
+  const project = mkdtempSync(join(tmpdir(), 'latchkey-types-'));
+  const npmInstall = (specs) =>
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], { cwd: project });
+  try {
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'types-consumer', private: true, type: 'module' }),
+    );
+    const peers = new Map();
+    for (const pkg of packages)
+      for (const [peer, range] of Object.entries(pkg.manifest.peerDependencies ?? {}))
+        if (!byName.has(peer)) peers.set(peer, range);
+    npmInstall([
+      ...packages.map((pkg) => tarballs.get(pkg.manifest.name)),
+      ...[...peers].map(([peer, range]) => `${peer}@${range.split('||').pop().trim()}`),
+    ]);
+    const entries = packages.flatMap((pkg) => subpaths(pkg.manifest));
+    writeFileSync(
+      join(project, 'check.ts'),
+      entries
+        .map(
+          (spec, i) =>
+            `import type * as entry${i} from ${JSON.stringify(spec)};\nexport type { entry${i} };\n`,
+        )
+        .join(''),
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['check.ts'],
+      }),
+    );
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const passed = [];
+    for (const version of TYPES_NODE_VERSIONS) {
+      npmInstall([`@types/node@${version}`]);
+      const installed = JSON.parse(
+        readFileSync(join(project, 'node_modules', '@types', 'node', 'package.json'), 'utf8'),
+      ).version;
+      try {
+        run('node', [tsc, '-p', 'tsconfig.json'], { cwd: project });
+      } catch (error) {
+        error.message = `under @types/node ${installed} (after ${passed.join(', ') || 'none'} passed): ${error.message}`;
+        throw error;
+      }
+      passed.push(installed);
+    }
+    console.log(
+      `ok   declarations of ${entries.length} entries type-check under @types/node ${passed.join(', ')}`,
+    );
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
+try {
+  checkDeclarations(selected);
+} catch (error) {
+  failures++;
+  const detail = [error.stdout, error.stderr, error.message].filter(Boolean).join('\n');
+  console.error(`FAIL declarations:\n${detail}`);
+}
+
 if (failures > 0) {
   console.error(`${failures} package(s) failed their checks`);
   process.exit(1);
