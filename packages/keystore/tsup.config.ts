@@ -3,7 +3,6 @@ import { packageBuild } from '../../tsup.base.ts';
 export default packageBuild({
   index: 'src/index.ts',
   memory: 'src/adapters/memory.ts',
-  ioredis: 'src/adapters/ioredis.ts',
-  iovalkey: 'src/adapters/iovalkey.ts',
+  redis: 'src/adapters/redis.ts',
   testing: 'src/testing.ts',
 });

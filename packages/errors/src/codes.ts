@@ -3,7 +3,7 @@ import { LatchkeyError, type LatchkeyErrorOptions } from './latchkey-error.js';
 // One class per public code. Codes and statuses are public API: changing one is a major release.
 // Messages are fixed strings; what varies goes in `reason` or in typed, token-free fields.
 
-/** Why a bootstrap or session token was refused. Shared by both token kinds. */
+/** Why a bootstrap, session or access token was refused. Shared by every token kind. */
 export type TokenFailureReason =
   | 'missing'
   | 'too-large'
@@ -47,9 +47,12 @@ export class InvalidTargetError extends LatchkeyError<'shape' | 'namespace' | 'n
   }
 }
 
-/** No usable credential: absent, malformed, expired, revoked or failing verification. */
+/**
+ * No usable credential: absent, malformed, expired, revoked or failing verification. An access token
+ * that fails a check carries the {@link TokenFailureReason} that refused it.
+ */
 export class UnauthenticatedError extends LatchkeyError<
-  'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked'
+  'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | TokenFailureReason
 > {
   readonly code = 'UNAUTHENTICATED';
   readonly status = 401;

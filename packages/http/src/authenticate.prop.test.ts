@@ -69,3 +69,25 @@ test.prop([state, state, state, fc.boolean(), malformedHeader, malformedCookie, 
     }
   },
 );
+
+test.prop([
+  fc.constantFrom('Bearer good-h', 'Bearer stale-h', 'Basic dXNlcg=='),
+  fc.constantFrom('Bearer good-2', 'Bearer stale-2', 'Bearer good-h'),
+  fc.constantFrom('good-c', 'stale-c'),
+  fc.boolean(),
+])(
+  'two Authorization headers answer 401 whatever they hold and whatever the cookie holds',
+  async (first, second, cookie, joined) => {
+    const request = joined
+      ? { headers: { authorization: `${first}, ${second}`, cookie: `latchkey_auth=${cookie}` } }
+      : {
+          headers: { authorization: first, cookie: `latchkey_auth=${cookie}` },
+          rawHeaders: ['authorization', first, 'Authorization', second, 'cookie', `latchkey_auth=${cookie}`],
+        };
+    await expect(authenticate(request, { cookieName: 'latchkey_auth', verify })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      reason: 'malformed',
+    });
+  },
+);

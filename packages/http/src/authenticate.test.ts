@@ -44,7 +44,23 @@ describe('authenticate', () => {
     ]);
   });
 
-  it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['   '], ['Bearer a,b']])(
+  it('answers 401 for two Authorization headers, even beside a valid cookie', async () => {
+    const verify = verifier({ fresh: 'ada', a: 'ada' });
+    const request = {
+      headers: { authorization: 'Bearer a', cookie: 'latchkey_auth=fresh' },
+      rawHeaders: ['Authorization', 'Bearer a', 'Authorization', 'Bearer a', 'Cookie', 'latchkey_auth=fresh'],
+    };
+    await expect(authenticate(request, { ...base, verify })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      reason: 'malformed',
+    });
+    const joined = { headers: { authorization: 'Bearer a, Bearer a', cookie: 'latchkey_auth=fresh' } };
+    await expect(authenticate(joined, { ...base, verify })).rejects.toMatchObject({ status: 401 });
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['   '], ['Bearer a;b']])(
     'falls back to a valid cookie when the header is malformed: %j',
     async (authorization) => {
       const verify = verifier({ fresh: 'ada' });

@@ -36,6 +36,18 @@ describe('parseBearer', () => {
     expect(parseBearer(value)).toBeUndefined();
   });
 
+  it('answers undefined for an absent header instead of throwing', () => {
+    expect(parseBearer(undefined)).toBeUndefined();
+    expect(parseBearer(null)).toBeUndefined();
+    expect(parseBearer(42 as unknown as string)).toBeUndefined();
+  });
+
+  it('accepts any case of the scheme and one or more spaces', () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      for (const spaces of [' ', '  ', '     ']) expect(parseBearer(`${scheme}${spaces}${JWT}`)).toBe(JWT);
+    }
+  });
+
   it('rejects a token longer than the cap', () => {
     expect(parseBearer(`Bearer ${'a'.repeat(8192)}`)).toBe('a'.repeat(8192));
     expect(parseBearer(`Bearer ${'a'.repeat(8193)}`)).toBeUndefined();
@@ -104,7 +116,11 @@ describe('extractCredentials', () => {
 
   it('never reads the query string unless the route opts in', () => {
     const request = { headers: {}, url: '/e?token=q1' };
-    expect(extractCredentials(request, options)).toEqual({ candidates: [], malformed: [] });
+    expect(extractCredentials(request, options)).toEqual({
+      candidates: [],
+      malformed: [],
+      duplicateAuthorization: false,
+    });
     expect(extractCredentials(request, { ...options, allowQuery: false }).candidates).toEqual([]);
   });
 
@@ -127,12 +143,69 @@ describe('extractCredentials', () => {
     expect(extractCredentials(request, { ...options, allowQuery: true })).toEqual({
       candidates: [{ source: 'cookie', token: 'c1' }],
       malformed: ['header', 'query'],
+      duplicateAuthorization: false,
     });
   });
 
-  it('reads a repeated Authorization header as malformed, never as one of its values', () => {
+  it('reads a repeated Authorization header as a duplicate, never as one of its values', () => {
     const request = { headers: { authorization: ['Bearer a', 'Bearer b'] } };
-    expect(extractCredentials(request)).toEqual({ candidates: [], malformed: ['header'] });
+    expect(extractCredentials(request)).toEqual({
+      candidates: [],
+      malformed: ['header'],
+      duplicateAuthorization: true,
+    });
+  });
+
+  it('sees the second Authorization node:http drops, and then tries no other source', () => {
+    const headers = { authorization: 'Bearer a', cookie: 'latchkey_auth=c1' };
+    const fromRaw = {
+      headers,
+      rawHeaders: [
+        'Host',
+        'x',
+        'Authorization',
+        'Bearer a',
+        'authorization',
+        'Bearer b',
+        'Cookie',
+        'latchkey_auth=c1',
+      ],
+    };
+    const fromDistinct = { headers, headersDistinct: { authorization: ['Bearer a', 'Bearer b'] } };
+    for (const request of [fromRaw, fromDistinct]) {
+      expect(extractCredentials(request, options)).toMatchObject({
+        candidates: [],
+        malformed: ['header'],
+        duplicateAuthorization: true,
+      });
+    }
+    const single = { headers, rawHeaders: ['AUTHORIZATION', 'Bearer a', 'Cookie', 'latchkey_auth=c1'] };
+    expect(extractCredentials(single, options).candidates.map((c) => c.source)).toEqual(['header', 'cookie']);
+  });
+
+  it('reads a comma in Authorization as two joined fields (Fetch joins them with ", ")', () => {
+    const headers = new Headers();
+    headers.append('authorization', 'Bearer a');
+    headers.append('authorization', 'Bearer b');
+    headers.append('cookie', 'latchkey_auth=c1');
+    expect(extractCredentials({ headers }, options)).toMatchObject({
+      candidates: [],
+      duplicateAuthorization: true,
+    });
+    expect(extractCredentials({ headers: { authorization: 'Bearer a,b' } }).duplicateAuthorization).toBe(
+      true,
+    );
+  });
+
+  it('uses the first of several auth cookies, also across Cookie fields', () => {
+    expect(
+      extractCredentials({ headers: { cookie: 'latchkey_auth=first; latchkey_auth=second' } }, options)
+        .candidates,
+    ).toEqual([{ source: 'cookie', token: 'first' }]);
+    expect(
+      extractCredentials({ headers: { cookie: ['latchkey_auth=first', 'latchkey_auth=second'] } }, options)
+        .candidates,
+    ).toEqual([{ source: 'cookie', token: 'first' }]);
   });
 
   it('joins repeated Cookie headers as node:http does', () => {

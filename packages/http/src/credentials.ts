@@ -14,6 +14,13 @@ export interface CredentialRequest {
   readonly headers: HeaderSource;
   /** Absolute (Fetch) or origin-form (`/path?query`, node:http). Read only when `allowQuery` is set. */
   readonly url?: string | undefined;
+  /**
+   * node:http's raw header list (`[name, value, name, value, …]`). node keeps only the first
+   * `Authorization` in `headers`; this list (or `headersDistinct`) shows a second one, which is refused.
+   */
+  readonly rawHeaders?: readonly string[] | undefined;
+  /** node:http's header lists by lower-case name, read when `rawHeaders` is absent. */
+  readonly headersDistinct?: Readonly<Record<string, readonly string[] | undefined>> | undefined;
 }
 
 /** Where to look for a credential. */
@@ -34,6 +41,12 @@ export interface CredentialExtraction {
   readonly candidates: readonly Credential[];
   /** Sources that carried something unusable: `Basic …`, `Bearer` alone, bad characters, too long. */
   readonly malformed: readonly CredentialSource[];
+  /**
+   * The request carried more than one `Authorization` field (DESIGN.md: 401). Then `candidates` is
+   * empty and `malformed` is `['header']`: no other source is tried, since which header a proxy or
+   * framework would have kept is anybody's guess.
+   */
+  readonly duplicateAuthorization: boolean;
 }
 
 /** Default cap on a credential's length, matching the 8 KiB token cap of DESIGN.md. */
@@ -62,21 +75,25 @@ function isToken(value: string, max: number): boolean {
 const isOws = (code: number): boolean => code === SPACE || code === TAB;
 
 /**
- * The token of an `Authorization: Bearer <token>` value, or `undefined` when the value is anything
- * else (`Basic …`, `Bearer` alone, two tokens, characters outside RFC 6750's b64token). The scheme is
- * case-insensitive (RFC 9110 §11.1); one or more spaces separate it from the token; surrounding
- * whitespace is ignored, as HTTP field values exclude it.
+ * The token of an `Authorization: Bearer <token>` value, or `undefined` when the value is absent
+ * (`undefined`, `null`, any non-string: pass `req.headers.authorization` as it is) or anything else
+ * than one bearer credential (`Basic …`, `Bearer` alone, two tokens, characters outside RFC 6750's
+ * b64token, longer than `maxTokenLength`). The scheme is case-insensitive (RFC 9110 §11.1); one or
+ * more spaces separate it from the token; surrounding whitespace is ignored, as HTTP field values
+ * exclude it. Never throws.
  *
  * @example
  * ```ts
- * parseBearer('bearer abc.def.ghi'); // 'abc.def.ghi'
+ * parseBearer('bearer   abc.def.ghi'); // 'abc.def.ghi'
  * parseBearer('Basic dXNlcjpwYXNz'); // undefined
+ * parseBearer(undefined); // undefined
  * ```
  */
 export function parseBearer(
-  value: string,
+  value: string | null | undefined,
   maxTokenLength: number = DEFAULT_MAX_TOKEN_LENGTH,
 ): string | undefined {
+  if (typeof value !== 'string') return undefined;
   let start = 0;
   let end = value.length;
   while (start < end && isOws(value.charCodeAt(start))) start++;
@@ -197,12 +214,53 @@ function checkOptions(options: CredentialOptions): void {
 
 const NONE: readonly CredentialSource[] = Object.freeze([]);
 const NO_OPTIONS: CredentialOptions = Object.freeze({});
+const DUPLICATE: CredentialExtraction = Object.freeze({
+  candidates: Object.freeze([]) as readonly Credential[],
+  malformed: Object.freeze(['header']) as readonly CredentialSource[],
+  duplicateAuthorization: true,
+});
+const AUTHORIZATION = 'authorization';
+
+/**
+ * Whether node:http saw a second `Authorization` field, which it drops from `headers`. A Fetch
+ * `Headers` (or a node record holding an array) joins repeated fields with `, `; a bearer token never
+ * holds a comma (RFC 6750 b64token), and `Authorization` is a singleton field, so a comma in the value
+ * is read as two fields as well.
+ */
+function isDuplicateAuthorization(request: CredentialRequest, value: string): boolean {
+  if (value.includes(',')) return true;
+  const raw = request.rawHeaders;
+  if (Array.isArray(raw)) {
+    let seen = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name: unknown = raw[i];
+      if (
+        typeof name === 'string' &&
+        name.length === 13 &&
+        name.toLowerCase() === AUTHORIZATION &&
+        ++seen > 1
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+  const distinct = request.headersDistinct;
+  if (typeof distinct === 'object' && distinct !== null) {
+    const values: unknown = distinct[AUTHORIZATION];
+    return Array.isArray(values) && values.length > 1;
+  }
+  return false;
+}
 
 /**
  * Every well-formed credential a request carries, in the order they must be tried: the
- * `Authorization: Bearer` header, then the named cookie, then (only when `allowQuery` is set) the
- * query parameter. Pure, synchronous and total: any header content yields a result, never a throw
- * (bad `options` throw a `TypeError`).
+ * `Authorization: Bearer` header, then the named cookie (the first of that name), then (only when
+ * `allowQuery` is set) the query parameter. Two `Authorization` fields (seen through node's
+ * `rawHeaders` / `headersDistinct`, or joined with a comma by Fetch) yield no candidate at all
+ * (`duplicateAuthorization`), so `authenticate` answers 401 without trying the cookie. Pure,
+ * synchronous and total: any header content yields a result, never a throw (bad `options` throw a
+ * `TypeError`).
  *
  * @example
  * ```ts
@@ -219,8 +277,9 @@ export function extractCredentials(
   const candidates: Credential[] = [];
   let malformed: CredentialSource[] | undefined;
 
-  const authorization = headerValue(request.headers, 'authorization', ', ');
+  const authorization = headerValue(request.headers, AUTHORIZATION, ', ');
   if (authorization !== undefined) {
+    if (isDuplicateAuthorization(request, authorization)) return DUPLICATE;
     const token = parseBearer(authorization, max);
     if (token === undefined) malformed = ['header'];
     else candidates.push({ source: 'header', token });
@@ -236,7 +295,7 @@ export function extractCredentials(
     add(lookupQuery(request.url, options.queryParam ?? 'token', max), 'query');
   }
 
-  return { candidates, malformed: malformed ?? NONE };
+  return { candidates, malformed: malformed ?? NONE, duplicateAuthorization: false };
 
   function add(found: Lookup, source: CredentialSource): void {
     if (found === undefined) return;

@@ -8,6 +8,9 @@ import {
   TooManySessionsError,
   UnauthenticatedError,
 } from '@latchkey/errors';
+import { errorCodes as fastifyErrors } from 'fastify';
+import { HTTPException } from 'hono/http-exception';
+import createHttpError from 'http-errors';
 import { describe, expect, it, vi } from 'vitest';
 import { type ErrorLogEvent, errorToHttp, toResponse } from './error-response.js';
 
@@ -37,6 +40,7 @@ describe('errorToHttp', () => {
       code: 'INTERNAL',
       reason: undefined,
       expected: false,
+      foreignStatus: undefined,
       error: bug,
     });
   });
@@ -50,6 +54,7 @@ describe('errorToHttp', () => {
       code: 'UNAUTHENTICATED',
       reason: 'invalid',
       expected: true,
+      foreignStatus: undefined,
       error,
     });
   });
@@ -135,5 +140,145 @@ describe('toResponse', () => {
     expect(response.headers.get('retry-after')).toBe('4');
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await response.json()).toEqual({ code: 'RATE_LIMITED', message: 'rate limited' });
+  });
+});
+
+describe("errorToHttp with a framework's own errors", () => {
+  const cases: [string, unknown, number, string][] = [
+    [
+      'body-parser 400 (http-errors)',
+      createHttpError(400, 'Unexpected token } in JSON at position 7: {"password":"x"}'),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'body-parser 413 (http-errors)',
+      createHttpError(413, 'request entity too large'),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'body-parser 415 (http-errors)',
+      createHttpError(415, 'unsupported charset "UTF-7"'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'Fastify FST_ERR_CTP_BODY_TOO_LARGE',
+      new fastifyErrors.FST_ERR_CTP_BODY_TOO_LARGE(),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'Fastify FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      new fastifyErrors.FST_ERR_CTP_INVALID_MEDIA_TYPE('text/secret'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'Fastify FST_ERR_CTP_EMPTY_JSON_BODY',
+      new fastifyErrors.FST_ERR_CTP_EMPTY_JSON_BODY(),
+      400,
+      'INVALID_REQUEST',
+    ],
+    ['Fastify FST_ERR_NOT_FOUND', new fastifyErrors.FST_ERR_NOT_FOUND(), 404, 'NOT_FOUND'],
+    [
+      'Hono HTTPException 400',
+      new HTTPException(400, { message: 'Malformed JSON in request body' }),
+      400,
+      'INVALID_REQUEST',
+    ],
+    [
+      'Hono HTTPException 404',
+      new HTTPException(404, { message: '/admin/secret not found' }),
+      404,
+      'NOT_FOUND',
+    ],
+    ['Hono HTTPException 405', new HTTPException(405), 405, 'METHOD_NOT_ALLOWED'],
+    ['Hono HTTPException 408', new HTTPException(408), 408, 'REQUEST_TIMEOUT'],
+    ['Hono HTTPException 431', new HTTPException(431), 431, 'HEADERS_TOO_LARGE'],
+    [
+      'Hono HTTPException 401 (another 4xx)',
+      new HTTPException(401, { message: 'token eyJ.secret' }),
+      400,
+      'INVALID_REQUEST',
+    ],
+    ['http-errors 422 (another 4xx)', createHttpError(422, 'field password=hunter2'), 400, 'INVALID_REQUEST'],
+    [
+      'a plain object with statusCode 413',
+      Object.assign(new Error('limit 1kb: secret'), { statusCode: 413 }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+  ];
+
+  it.each(cases)('answers %s with its stable code and fixed message', (_, error, status, code) => {
+    const log = vi.fn<(event: ErrorLogEvent) => void>();
+    const rendered = errorToHttp(error, { log });
+    expect(rendered.status).toBe(status);
+    const body = JSON.parse(rendered.body) as { code: string; message: string };
+    expect(body.code).toBe(code);
+    expect(rendered.body).not.toMatch(/secret|password|hunter2|token|position|UTF-7|admin/);
+    expect(log).toHaveBeenCalledWith(
+      expect.objectContaining({
+        status,
+        code,
+        expected: true,
+        foreignStatus:
+          (error as { status?: number; statusCode?: number }).status ??
+          (error as { statusCode: number }).statusCode,
+        error,
+      }),
+    );
+  });
+
+  it('uses the fixed message of the stable code', () => {
+    expect(JSON.parse(errorToHttp(new HTTPException(413, { message: 'x' })).body)).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: new PayloadTooLargeError(1).message,
+    });
+    expect(JSON.parse(errorToHttp(createHttpError(400, 'x')).body)).toEqual({
+      code: 'INVALID_REQUEST',
+      message: new InvalidRequestError('schema').message,
+    });
+  });
+
+  it('answers a foreign 5xx or an error without a status with 500 INTERNAL', () => {
+    expect(errorToHttp(createHttpError(503, 'db down')).status).toBe(500);
+    expect(errorToHttp(new HTTPException(500, { message: 'boom' })).status).toBe(500);
+    expect(errorToHttp(new fastifyErrors.FST_ERR_CTP_INVALID_TYPE()).status).toBe(500);
+    expect(JSON.parse(errorToHttp(Object.assign(new Error('x'), { statusCode: 502 })).body)).toEqual({
+      code: 'INTERNAL',
+      message: 'internal error',
+    });
+  });
+
+  it('ignores a status that is not an integer 4xx', () => {
+    for (const status of ['404', 404.5, 399, 600, Number.NaN, null]) {
+      expect(errorToHttp(Object.assign(new Error('x'), { status })).status).toBe(500);
+    }
+    // `status` wins when valid, else `statusCode` is read.
+    expect(errorToHttp(Object.assign(new Error('x'), { status: 'bad', statusCode: 404 })).status).toBe(404);
+  });
+
+  it('answers 500 when reading the status throws', () => {
+    const hostile = Object.defineProperty(new Error('x'), 'status', {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    expect(errorToHttp(hostile).status).toBe(500);
+  });
+
+  it('closes the connection after a 408 or a 413', () => {
+    expect(errorToHttp(new HTTPException(408)).headers.connection).toBe('close');
+    expect(errorToHttp(new HTTPException(413)).headers.connection).toBe('close');
+    expect(errorToHttp(new HTTPException(404)).headers.connection).toBeUndefined();
+  });
+
+  it('gives toResponse the same mapping', async () => {
+    const response = toResponse(new fastifyErrors.FST_ERR_CTP_BODY_TOO_LARGE());
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'payload too large' });
   });
 });

@@ -1,4 +1,11 @@
 export {
+  type AuthCookieOptions,
+  type AuthCookieScope,
+  clearAuthCookie,
+  DEFAULT_AUTH_COOKIE_NAME,
+  serializeAuthCookie,
+} from './auth-cookie.js';
+export {
   type Authenticated,
   type AuthenticateOptions,
   authenticate,
@@ -32,6 +39,17 @@ export {
   type HttpErrorResponse,
   toResponse,
 } from './error-response.js';
+export {
+  createEventStream,
+  type EventSink,
+  type EventStreamEndReason,
+  type EventStreamLease,
+  type EventStreamOptions,
+  type EventStreamResponse,
+  formatServerSentEvent,
+  type ServerSentEvent,
+  writeEventStream,
+} from './event-stream.js';
 export type { HeaderSource } from './headers.js';
 export {
   type BucketOptions,

@@ -3,17 +3,17 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Cluster as Cluster5, Redis as Redis5 } from 'ioredis5';
 import type { Redis as Valkey, Cluster as ValkeyCluster } from 'iovalkey';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { RedisLikeClient } from './adapters/ioredis.js';
+import type { RedisSessionClient } from './adapters/redis.js';
 import type { SessionRecord, SessionStore } from './index.js';
 
-describe('RedisLikeClient', () => {
+describe('RedisSessionClient', () => {
   it('fits every client in the peer range, standalone and cluster', () => {
-    expectTypeOf<Redis>().toExtend<RedisLikeClient>();
-    expectTypeOf<Cluster>().toExtend<RedisLikeClient>();
-    expectTypeOf<Redis5>().toExtend<RedisLikeClient>();
-    expectTypeOf<Cluster5>().toExtend<RedisLikeClient>();
-    expectTypeOf<Valkey>().toExtend<RedisLikeClient>();
-    expectTypeOf<ValkeyCluster>().toExtend<RedisLikeClient>();
+    expectTypeOf<Redis>().toExtend<RedisSessionClient>();
+    expectTypeOf<Cluster>().toExtend<RedisSessionClient>();
+    expectTypeOf<Redis5>().toExtend<RedisSessionClient>();
+    expectTypeOf<Cluster5>().toExtend<RedisSessionClient>();
+    expectTypeOf<Valkey>().toExtend<RedisSessionClient>();
+    expectTypeOf<ValkeyCluster>().toExtend<RedisSessionClient>();
   });
 });
 

@@ -1,23 +1,19 @@
 export type { ScanPage, SessionPart, SessionStoreDriver } from './driver.js';
 export { ENVELOPE_VERSION, envelopeKeyId, openEnvelope, type SealOptions, sealEnvelope } from './envelope.js';
 export { createKeyring, deriveKey, type Keyring, type KeyringInput } from './keyring.js';
-export { isP256PrivateJwk, type P256PrivateJwk } from './private-jwk.js';
+export { isP256PrivateJwk, type JsonWebKeyInput, type P256PrivateJwk } from './private-jwk.js';
+export type { RewrapOptions, RewrapResult } from './rewrap.js';
 export {
-  assertKeyPrefix,
   assertSessionId,
+  generateSessionId,
   isSessionId,
-  keyEntryPattern,
   MAX_SESSION_ID_LENGTH,
-  type SessionKeyNames,
-  sessionIdOfKeyEntry,
-  sessionKeyNames,
+  SESSION_ID_RANDOM_BITS,
 } from './session-id.js';
 export type { SessionRecord, SessionTarget } from './session-record.js';
 export {
   createSessionStore,
   type PutSession,
-  type RewrapOptions,
-  type RewrapResult,
   type SessionStore,
   type SessionStoreOptions,
   type StoreFailureEvent,

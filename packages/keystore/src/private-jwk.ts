@@ -1,4 +1,4 @@
-import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 
 /**
  * The storage form of a session private key: the text of its JWK, as sealed into the `:key` entry.
@@ -28,6 +28,23 @@ export interface P256PrivateJwk {
   readonly y: string;
   readonly d: string;
 }
+
+/**
+ * A JSON Web Key as `KeyObject.export({ format: 'jwk' })` returns it, for `put`'s `privateKey`. Defined
+ * here rather than imported: `node:crypto`'s `JsonWebKey` type is gone from `@types/node` 25 (TS2305).
+ *
+ * @example
+ * ```ts
+ * const jwk: JsonWebKeyInput = privateKey.export({ format: 'jwk' });
+ * ```
+ */
+export type JsonWebKeyInput = {
+  readonly kty?: string;
+  readonly crv?: string;
+  readonly x?: string;
+  readonly y?: string;
+  readonly d?: string;
+};
 
 // P-256 (secp256r1) domain parameters, FIPS 186-4 §D.1.2.3.
 const P_HEX = 'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff';
@@ -106,7 +123,7 @@ export function isP256PrivateJwk(value: unknown): value is P256PrivateJwk {
  * const text = privateJwkText(pair.privateJwk); // '{"kty":"EC","crv":"P-256","x":"…","y":"…","d":"…"}'
  * ```
  */
-export function privateJwkText(privateKey: KeyObject | P256PrivateJwk | JsonWebKey): string {
+export function privateJwkText(privateKey: KeyObject | P256PrivateJwk | JsonWebKeyInput): string {
   if (typeof privateKey !== 'object' || privateKey === null) {
     throw new TypeError('privateKey must be a private KeyObject or a private P-256 JWK');
   }

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertKeyPrefix,
-  assertSessionId,
-  isSessionId,
-  keyEntryPattern,
-  sessionIdOfKeyEntry,
-  sessionKeyNames,
-} from './session-id.js';
+import { assertSessionId, generateSessionId, isSessionId, SESSION_ID_RANDOM_BITS } from './session-id.js';
 
 describe('assertSessionId', () => {
   it.each(['a', 'A-b_9', 'x'.repeat(128)])('accepts %s', (id) => {
@@ -25,26 +18,20 @@ describe('assertSessionId', () => {
   );
 });
 
-describe('sessionKeyNames', () => {
-  it('puts both names under one hash tag', () => {
-    expect(sessionKeyNames('lk', 's1')).toEqual({ record: 'lk:{s1}:rec', key: 'lk:{s1}:key' });
+describe('generateSessionId', () => {
+  it('returns URL-safe ids of 32 characters that pass assertSessionId', () => {
+    for (let i = 0; i < 500; i++) {
+      const id = generateSessionId();
+      expect(id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(() => assertSessionId(id)).not.toThrow();
+    }
   });
-});
 
-describe('sessionIdOfKeyEntry', () => {
-  it('reads the id back from a key entry name and refuses anything else', () => {
-    expect(sessionIdOfKeyEntry('lk', 'lk:{s1}:key')).toBe('s1');
-    expect(sessionIdOfKeyEntry('lk', 'lk:{s1}:rec')).toBeNull();
-    expect(sessionIdOfKeyEntry('lk', 'other:{s1}:key')).toBeNull();
-    expect(sessionIdOfKeyEntry('lk', 'lk:{a}b}:key')).toBeNull();
-    expect(keyEntryPattern('lk')).toBe('lk:{*}:key');
-  });
-});
-
-describe('assertKeyPrefix', () => {
-  it('refuses glob characters and braces', () => {
-    for (const bad of ['', 'a*', 'a{', 'a?', 'a[b]', 'x'.repeat(65)])
-      expect(() => assertKeyPrefix(bad)).toThrow(TypeError);
-    expect(() => assertKeyPrefix('latchkey:sessions')).not.toThrow();
+  it('carries at least 128 random bits and never repeats across pool refills', () => {
+    expect(SESSION_ID_RANDOM_BITS).toBeGreaterThanOrEqual(128);
+    const ids = new Set(Array.from({ length: 5_000 }, () => generateSessionId()));
+    expect(ids.size).toBe(5_000);
+    // Every base64url character shows up: the ids are not drawn from a narrow alphabet.
+    expect(new Set([...ids].join('')).size).toBe(64);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '@latchkey/errors';
 
 /** Longest session id accepted, in characters. */
@@ -34,69 +35,35 @@ export function isSessionId(value: unknown): value is string {
   return typeof value === 'string' && SESSION_ID.test(value);
 }
 
-/** The two key names of one session; both carry the hash tag `{<sessionId>}`, so one cluster slot. */
-export interface SessionKeyNames {
-  /** `<prefix>:{<sessionId>}:rec`, the JSON record. */
-  readonly record: string;
-  /** `<prefix>:{<sessionId>}:key`, the encrypted private key. */
-  readonly key: string;
-}
+// 24 random bytes become 32 base64url characters: 192 bits, well above the 128 DESIGN asks for, and
+// a multiple of 3 bytes, so no padding and no partial last character. Drawn from a pool refilled by the
+// CSPRNG 3 KiB at a time (one `randomBytes` per 128 ids), never reused.
+const ID_BYTES = 24;
+const POOL_BYTES = ID_BYTES * 128;
+let pool = Buffer.alloc(0);
+let offset = POOL_BYTES;
 
-const PREFIX = /^[A-Za-z0-9._:-]{1,64}$/;
+/** Bits of CSPRNG output in every id from {@link generateSessionId}. */
+export const SESSION_ID_RANDOM_BITS: number = ID_BYTES * 8;
 
 /**
- * Checks a key prefix: 1 to 64 characters of `A-Z a-z 0-9 . _ : -` — no glob characters (the prefix
- * goes into a SCAN pattern) and no braces (they would move the hash tag).
+ * A new random session id: 192 bits from the CSPRNG as 32 characters of unpadded base64url
+ * (`A-Z a-z 0-9 - _`), so it travels in a path, header or Redis hash tag unescaped and always passes
+ * {@link assertSessionId}. Ids are unguessable bearer material at the router: never log them.
  *
- * @throws TypeError otherwise (a configuration mistake).
  * @example
  * ```ts
- * assertKeyPrefix('latchkey:sessions');
+ * const sessionId = generateSessionId(); // e.g. 'q3Yx0dV8m2…' (32 characters)
+ * await store.put(sessionId, { record, privateKey });
  * ```
  */
-export function assertKeyPrefix(prefix: unknown): asserts prefix is string {
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-    throw new TypeError('prefix must be 1 to 64 characters of A-Z a-z 0-9 . _ : -');
+export function generateSessionId(): string {
+  if (offset + ID_BYTES > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES);
+    offset = 0;
   }
-}
-
-/**
- * Key names of a session under `prefix`. The session id must already be valid.
- *
- * @example
- * ```ts
- * sessionKeyNames('latchkey', 's1'); // { record: 'latchkey:{s1}:rec', key: 'latchkey:{s1}:key' }
- * ```
- */
-export function sessionKeyNames(prefix: string, sessionId: string): SessionKeyNames {
-  const tagged = `${prefix}:{${sessionId}}`;
-  return { record: `${tagged}:rec`, key: `${tagged}:key` };
-}
-
-/**
- * The SCAN pattern matching the encrypted-key entries of every session under `prefix`.
- *
- * @example
- * ```ts
- * keyEntryPattern('latchkey'); // 'latchkey:{*}:key'
- * ```
- */
-export function keyEntryPattern(prefix: string): string {
-  return `${prefix}:{*}:key`;
-}
-
-/**
- * The session id of an encrypted-key entry name, or `null` when the name is not one of ours.
- *
- * @example
- * ```ts
- * sessionIdOfKeyEntry('latchkey', 'latchkey:{s1}:key'); // 's1'
- * ```
- */
-export function sessionIdOfKeyEntry(prefix: string, name: string): string | null {
-  const head = `${prefix}:{`;
-  const tail = '}:key';
-  if (!name.startsWith(head) || !name.endsWith(tail)) return null;
-  const id = name.slice(head.length, name.length - tail.length);
-  return isSessionId(id) ? id : null;
+  const id = pool.toString('base64url', offset, offset + ID_BYTES);
+  pool.fill(0, offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return id;
 }

@@ -15,7 +15,11 @@ const record: fc.Arbitrary<SessionRecord> = fc
     authMode: fc.stringMatching(/^[a-z0-9._-]{1,64}$/),
     times: fc.tuple(epoch, epoch),
   })
-  .map(({ times: [a, b], ...rest }) => ({ ...rest, createdAt: Math.min(a, b), expiresAt: Math.max(a, b) }));
+  .map(({ times: [a, b], ...rest }) => ({
+    ...rest,
+    createdAtMs: Math.min(a, b),
+    expiresAtMs: Math.max(a, b),
+  }));
 
 test.prop([record])(
   'serializeRecord writes exactly what JSON.stringify would, and parseRecord reads it back',

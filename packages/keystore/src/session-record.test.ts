@@ -5,8 +5,8 @@ const record: SessionRecord = {
   target: { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' },
   endpoint: 'http://127.0.0.1:8080',
   authMode: 'session-token',
-  createdAt: 1_000,
-  expiresAt: 2_000,
+  createdAtMs: 1_000,
+  expiresAtMs: 2_000,
 };
 
 describe('serializeRecord / parseRecord', () => {
@@ -39,12 +39,12 @@ describe('serializeRecord / parseRecord', () => {
     ['a namespace that is not a DNS label', { ...record, target: { ...record.target, namespace: 'Team_A' } }],
     ['a missing target field', { ...record, target: { namespace: 'a', name: 'b' } }],
     ['an endpoint that is not http(s)', { ...record, endpoint: 'file:///etc/passwd' }],
-    ['an expiry before creation', { ...record, expiresAt: 500 }],
+    ['an expiry before creation', { ...record, expiresAtMs: 500 }],
     ['an unknown field', { ...record, extra: true }],
     ['an unknown target field', { ...record, target: { ...record.target, zone: 'eu' } }],
     ['a kind with a dash', { ...record, target: { ...record.target, kind: 'Agent-Runtime' } }],
-    ['a fractional timestamp', { ...record, createdAt: 1.5 }],
-    ['a negative timestamp', { ...record, createdAt: -1 }],
+    ['a fractional timestamp', { ...record, createdAtMs: 1.5 }],
+    ['a negative timestamp', { ...record, createdAtMs: -1 }],
     ['an endpoint that does not parse', { ...record, endpoint: 'http://[::1' }],
     ['an endpoint over 2048 characters', { ...record, endpoint: `http://a/${'x'.repeat(2048)}` }],
     ['an auth mode with spaces', { ...record, authMode: 'session token' }],
@@ -53,7 +53,7 @@ describe('serializeRecord / parseRecord', () => {
     expect(() => serializeRecord(bad as SessionRecord)).toThrow(TypeError);
   });
 
-  it.each(['not json', '{}', '[]', 'null', JSON.stringify({ ...record, createdAt: 'yesterday' })])(
+  it.each(['not json', '{}', '[]', 'null', JSON.stringify({ ...record, createdAtMs: 'yesterday' })])(
     'types a corrupt stored record %j',
     (text) => {
       expect(() => parseRecord(text)).toThrow(expect.objectContaining({ code: 'INTERNAL', status: 500 }));

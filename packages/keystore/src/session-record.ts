@@ -1,6 +1,13 @@
 import { InternalError } from '@latchkey/errors';
 
-/** The target a session is bound to. */
+/**
+ * The target a session is bound to.
+ *
+ * @example
+ * ```ts
+ * const target: SessionTarget = { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' };
+ * ```
+ */
 export interface SessionTarget {
   /** DNS-1123 label. */
   readonly namespace: string;
@@ -10,7 +17,22 @@ export interface SessionTarget {
   readonly kind: string;
 }
 
-/** What the store keeps about a session besides its private key. */
+/**
+ * What the store keeps about a session besides its private key. Stored as JSON with these member
+ * names, in this order: `{"target":{"namespace","name","kind"},"endpoint","authMode","createdAtMs","expiresAtMs"}`.
+ *
+ * @example
+ * ```ts
+ * const createdAtMs = Date.now();
+ * const record: SessionRecord = {
+ *   target: { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' },
+ *   endpoint: 'http://10.0.3.17:8080',
+ *   authMode: 'session-token',
+ *   createdAtMs,
+ *   expiresAtMs: createdAtMs + 3_600_000,
+ * };
+ * ```
+ */
 export interface SessionRecord {
   readonly target: SessionTarget;
   /** Base URL of the session's sandbox (`http:` or `https:`), at most 2048 characters. */
@@ -18,18 +40,18 @@ export interface SessionRecord {
   /** How the session authenticates to its sandbox, e.g. `session-token`: 1 to 64 of `a-z 0-9 - _ .`. */
   readonly authMode: string;
   /** Creation time, epoch milliseconds. */
-  readonly createdAt: number;
+  readonly createdAtMs: number;
   /**
-   * Absolute end of the session, epoch milliseconds (≥ `createdAt`). The store's TTL is the idle limit
-   * that `touch` extends; `getRecord` returns `null` once `expiresAt` has passed, whatever the TTL.
+   * Absolute end of the session, epoch milliseconds (≥ `createdAtMs`). The store's TTL is the idle limit
+   * that `touch` extends; `getRecord` returns `null` once `expiresAtMs` has passed, whatever the TTL.
    */
-  readonly expiresAt: number;
+  readonly expiresAtMs: number;
 }
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
 const AUTH_MODE = /^[a-z0-9._-]{1,64}$/;
-const RECORD_KEYS = ['target', 'endpoint', 'authMode', 'createdAt', 'expiresAt'] as const;
+const RECORD_KEYS = ['target', 'endpoint', 'authMode', 'createdAtMs', 'expiresAtMs'] as const;
 const TARGET_KEYS = ['namespace', 'name', 'kind'] as const;
 
 /** A plain object whose own keys are exactly `keys` (no more, no fewer). */
@@ -55,9 +77,17 @@ function isEndpoint(value: unknown): value is string {
  */
 function isSessionRecord(value: unknown): value is SessionRecord {
   if (!hasExactKeys(value, RECORD_KEYS)) return false;
-  const { target, endpoint, authMode, createdAt, expiresAt } = value;
+  const { target, endpoint, authMode, createdAtMs, expiresAtMs } = value;
   if (!hasExactKeys(target, TARGET_KEYS)) return false;
-  return isValidRecord(target.namespace, target.name, target.kind, endpoint, authMode, createdAt, expiresAt);
+  return isValidRecord(
+    target.namespace,
+    target.name,
+    target.kind,
+    endpoint,
+    authMode,
+    createdAtMs,
+    expiresAtMs,
+  );
 }
 
 function isValidRecord(
@@ -66,8 +96,8 @@ function isValidRecord(
   kind: unknown,
   endpoint: unknown,
   authMode: unknown,
-  createdAt: unknown,
-  expiresAt: unknown,
+  createdAtMs: unknown,
+  expiresAtMs: unknown,
 ): boolean {
   return (
     typeof namespace === 'string' &&
@@ -79,9 +109,9 @@ function isValidRecord(
     isEndpoint(endpoint) &&
     typeof authMode === 'string' &&
     AUTH_MODE.test(authMode) &&
-    isEpochMs(createdAt) &&
-    isEpochMs(expiresAt) &&
-    expiresAt >= createdAt
+    isEpochMs(createdAtMs) &&
+    isEpochMs(expiresAtMs) &&
+    expiresAtMs >= createdAtMs
   );
 }
 
@@ -91,22 +121,22 @@ function isValidRecord(
  * @throws TypeError for a record that is not well formed: the caller builds records, so this is a bug.
  * @example
  * ```ts
- * const json = serializeRecord(record);
+ * await driver.write(sessionId, serializeRecord(record), sealed, 900);
  * ```
  */
 export function serializeRecord(record: SessionRecord): string {
   if (!hasExactKeys(record, RECORD_KEYS)) throw new TypeError('invalid session record');
-  const { target, endpoint, authMode, createdAt, expiresAt } = record;
+  const { target, endpoint, authMode, createdAtMs, expiresAtMs } = record;
   if (!hasExactKeys(target, TARGET_KEYS)) throw new TypeError('invalid session record');
   // Each field is read once: what is checked is what is written, even for a record with getters.
   const { namespace, name, kind } = target;
-  if (!isValidRecord(namespace, name, kind, endpoint, authMode, createdAt, expiresAt)) {
+  if (!isValidRecord(namespace, name, kind, endpoint, authMode, createdAtMs, expiresAtMs)) {
     throw new TypeError('invalid session record');
   }
   // A template rather than JSON.stringify of a fresh object: labels, kind and authMode are checked
   // against alphabets that need no escaping and the times are safe integers, so only the endpoint (a
   // URL, which may hold `"` or `\`) goes through the JSON encoder. Same text as JSON.stringify.
-  return `{"target":{"namespace":"${namespace}","name":"${name}","kind":"${kind}"},"endpoint":${JSON.stringify(endpoint)},"authMode":"${authMode}","createdAt":${createdAt},"expiresAt":${expiresAt}}`;
+  return `{"target":{"namespace":"${namespace}","name":"${name}","kind":"${kind}"},"endpoint":${JSON.stringify(endpoint)},"authMode":"${authMode}","createdAtMs":${createdAtMs},"expiresAtMs":${expiresAtMs}}`;
 }
 
 /**
@@ -115,7 +145,8 @@ export function serializeRecord(record: SessionRecord): string {
  *
  * @example
  * ```ts
- * const record = parseRecord(await driver.read(names.record));
+ * const text = await driver.read(sessionId, 'record'); // string | null
+ * const record = text === null ? null : parseRecord(text);
  * ```
  */
 export function parseRecord(text: string): SessionRecord {

@@ -17,7 +17,8 @@ describe('createSessionStore', () => {
   it('throws TypeError for bad options', () => {
     const keyring = testKeyring();
     const driver = memoryDriver();
-    expect(() => createSessionStore({ driver, keyring, prefix: 'a*' })).toThrow(TypeError);
+    // `prefix` moved to the driver (`redisSessionDriver(client, { prefix })`): passing it here is a bug.
+    expect(() => createSessionStore({ driver, keyring, prefix: 'app' } as never)).toThrow(TypeError);
     expect(() => createSessionStore({ driver, keyring, ttlSeconds: 0 })).toThrow(TypeError);
     expect(() => createSessionStore({ driver, keyring, timeoutMs: 0 })).toThrow(TypeError);
     expect(() => createSessionStore({ driver, keyring, keyCache: { max: 0, ttlMs: 1 } })).toThrow(TypeError);
@@ -87,11 +88,11 @@ describe('createSessionStore', () => {
     ]);
   });
 
-  it('returns null for a record past its expiresAt, whatever the TTL', async () => {
+  it('returns null for a record past its expiresAtMs, whatever the TTL', async () => {
     let clock = 1_000_000;
     const store = createSessionStore({ driver: memoryDriver(), keyring: testKeyring(), now: () => clock });
     await store.put('s1', {
-      record: testRecord(clock, { expiresAt: clock + 5_000 }),
+      record: testRecord(clock, { expiresAtMs: clock + 5_000 }),
       privateKey,
       ttlSeconds: 3600,
     });
@@ -109,7 +110,7 @@ describe('createSessionStore', () => {
     await expect(store.put('s1', { record: testRecord(), privateKey, ttlSeconds: 1.5 })).rejects.toThrow(
       TypeError,
     );
-    await expect(store.put('s1', { record: testRecord(0, { expiresAt: 1 }), privateKey })).rejects.toThrow(
+    await expect(store.put('s1', { record: testRecord(0, { expiresAtMs: 1 }), privateKey })).rejects.toThrow(
       TypeError,
     );
     expect(await store.getRecord('s1')).toBeNull(); // nothing half-written
@@ -132,9 +133,9 @@ describe('createSessionStore', () => {
     let reads = 0;
     const counting: SessionStoreDriver = {
       ...driver,
-      read: (names, part) => {
+      read: (sessionId, part) => {
         reads++;
-        return driver.read(names, part);
+        return driver.read(sessionId, part);
       },
     };
     const store = createSessionStore({
@@ -156,8 +157,8 @@ describe('createSessionStore', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow: SessionStoreDriver = {
       ...driver,
-      read: async (names, part) => {
-        const value = await driver.read(names, part);
+      read: async (sessionId, part) => {
+        const value = await driver.read(sessionId, part);
         await gate;
         return value;
       },

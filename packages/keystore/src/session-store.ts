@@ -1,24 +1,25 @@
-import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { createDeadlines, DecryptFailedError, LatchkeyError } from '@latchkey/errors';
 import { LRUCache } from 'lru-cache';
 import type { SessionStoreDriver } from './driver.js';
-import { envelopeKeyId, openEnvelope, sealEnvelope } from './envelope.js';
+import { openEnvelope, sealEnvelope } from './envelope.js';
 import type { Keyring } from './keyring.js';
-import { type P256PrivateJwk, privateJwkText } from './private-jwk.js';
-import {
-  assertKeyPrefix,
-  assertSessionId,
-  keyEntryPattern,
-  type SessionKeyNames,
-  sessionIdOfKeyEntry,
-  sessionKeyNames,
-} from './session-id.js';
+import { type JsonWebKeyInput, type P256PrivateJwk, privateJwkText } from './private-jwk.js';
+import { type RewrapOptions, type RewrapResult, rewrapPage } from './rewrap.js';
+import { assertSessionId } from './session-id.js';
 import { parseRecord, type SessionRecord, serializeRecord } from './session-record.js';
 
 /** Store operations, as named in failure events. */
 export type StoreOperation = 'put' | 'getRecord' | 'getPrivateKey' | 'touch' | 'delete' | 'rewrap';
 
-/** A failure worth logging. Carries no session id, key, ciphertext or record. */
+/**
+ * A failure worth logging. Carries no session id, key, ciphertext or record.
+ *
+ * @example
+ * ```ts
+ * const onFailure = (event: StoreFailureEvent) => log.warn(event, 'session store failure');
+ * ```
+ */
 export interface StoreFailureEvent {
   readonly operation: StoreOperation;
   readonly code: string;
@@ -27,12 +28,10 @@ export interface StoreFailureEvent {
 
 /** Options of {@link createSessionStore}. */
 export interface SessionStoreOptions {
-  /** Where entries live: `memoryDriver()`, `ioredisDriver(client)`, `iovalkeyDriver(client)` or your own. */
+  /** Where entries live: `memoryDriver()`, `redisSessionDriver(client, { prefix })` or your own. */
   readonly driver: SessionStoreDriver;
   /** Key-encryption keys; new writes use `keyring.current`. */
   readonly keyring: Keyring;
-  /** Key name prefix; default `latchkey`. Keys are `<prefix>:{<sessionId>}:rec` and `…:key`. */
-  readonly prefix?: string;
   /** TTL of a put when the put gives none, in seconds; default 3600. */
   readonly ttlSeconds?: number;
   /** Deadline of each store call in milliseconds; default 300. Past it: `STORE_UNAVAILABLE` (`timeout`). */
@@ -59,37 +58,16 @@ export interface PutSession {
    * anything else is a `TypeError` and nothing is written. The curve equation is not checked here (a
    * point off the curve fails on read, `DECRYPT_FAILED`); use `isP256PrivateJwk` for a foreign JWK.
    */
-  readonly privateKey: P256PrivateJwk | KeyObject | JsonWebKey;
-  /** TTL of both entries in seconds (capped at the record's `expiresAt`); default the store's `ttlSeconds`. */
+  readonly privateKey: P256PrivateJwk | KeyObject | JsonWebKeyInput;
+  /** TTL of both entries in seconds (capped at the record's `expiresAtMs`); default the store's `ttlSeconds`. */
   readonly ttlSeconds?: number;
-}
-
-/** Options of {@link SessionStore.rewrap}. */
-export interface RewrapOptions {
-  /** Cursor returned by the previous call; omit to start. */
-  readonly cursor?: string | null;
-  /** SCAN COUNT hint per master; default 100. */
-  readonly batch?: number;
-}
-
-/** Outcome of one {@link SessionStore.rewrap} page. */
-export interface RewrapResult {
-  /** Pass it to the next call; `null` once every master has been scanned. */
-  readonly cursor: string | null;
-  readonly scanned: number;
-  /** Entries moved to the current key. */
-  readonly rewrapped: number;
-  /** Entries already under the current key, or changed / deleted meanwhile. */
-  readonly skipped: number;
-  /** Entries that could not be decrypted (unknown key id, corrupt); left as they are and reported. */
-  readonly failed: number;
 }
 
 /** Session records and encrypted private keys. Every method validates the session id first. */
 export interface SessionStore {
   /** Stores (or replaces) a session's record and private key with one TTL, atomically. */
   put(sessionId: string, session: PutSession): Promise<void>;
-  /** The record, or `null` when absent or past its `expiresAt`. */
+  /** The record, or `null` when absent or past its `expiresAtMs`. */
   getRecord(sessionId: string): Promise<SessionRecord | null>;
   /** The decrypted private key, or `null` when absent. */
   getPrivateKey(sessionId: string): Promise<KeyObject | null>;
@@ -111,13 +89,13 @@ function assertTtl(ttl: unknown, name: string): asserts ttl is number {
 
 /**
  * Creates a session store over a driver: per session, a JSON record and the private key encrypted with
- * AES-256-GCM (see `sealEnvelope`), under `<prefix>:{<sessionId>}:rec` and `…:key` with one TTL.
- * Store failures are `StoreUnavailableError` (503), never "not found"; an undecryptable key is
- * `DecryptFailedError` (500); a bad session id is `InvalidRequestError` (400, `invalid-session-id`).
+ * AES-256-GCM (see `sealEnvelope`), written together with one TTL. Store failures are
+ * `StoreUnavailableError` (503), never "not found"; an undecryptable key is `DecryptFailedError` (500);
+ * a bad session id is `InvalidRequestError` (400, `invalid-session-id`).
  *
  * @example
  * ```ts
- * const store = createSessionStore({ driver: ioredisDriver(new Redis(process.env.REDIS_URL)), keyring });
+ * const store = createSessionStore({ driver: redisSessionDriver(new Redis()), keyring });
  * await store.put(sessionId, { record, privateKey, ttlSeconds: 900 });
  * const key = await store.getPrivateKey(sessionId); // KeyObject | null
  * ```
@@ -128,8 +106,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   if (typeof keyring !== 'object' || keyring === null || typeof keyring.key !== 'function') {
     throw new TypeError('keyring must come from createKeyring()');
   }
-  const prefix = options.prefix ?? 'latchkey';
-  assertKeyPrefix(prefix);
+  if ('prefix' in options) {
+    throw new TypeError('prefix is an option of the driver now: redisSessionDriver(client, { prefix })');
+  }
   const defaultTtl = options.ttlSeconds ?? 3600;
   assertTtl(defaultTtl, 'ttlSeconds');
   const timeoutMs = options.timeoutMs ?? 300;
@@ -149,7 +128,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   // the cache, so a deleted key never comes back from this instance's cache.
   let generation = 0;
 
-  const report = (operation: StoreOperation, error: unknown): never => {
+  const notify = (operation: StoreOperation, error: unknown): void => {
     if (onFailure !== undefined && LatchkeyError.is(error)) {
       try {
         onFailure({ operation, code: error.code, reason: error.reason as string });
@@ -157,6 +136,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         // a failing logger must not replace the error the caller needs
       }
     }
+  };
+  const report = (operation: StoreOperation, error: unknown): never => {
+    notify(operation, error);
     throw error;
   };
   const deadlines = createDeadlines(timeoutMs);
@@ -180,7 +162,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     const plaintext = openEnvelope(keyring, sessionId, stored);
     try {
       return createPrivateKey({
-        key: JSON.parse(Buffer.from(plaintext).toString('utf8')) as JsonWebKey,
+        key: JSON.parse(Buffer.from(plaintext).toString('utf8')),
         format: 'jwk',
       });
     } catch {
@@ -191,9 +173,15 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     }
   };
 
+  const rewrapContext = {
+    driver,
+    keyring,
+    call: <T>(run: () => Promise<T>): Promise<T> => call('rewrap', run),
+    reportDecryptFailure: (error: LatchkeyError): void => notify('rewrap', error),
+  };
+
   return {
     put(sessionId, session) {
-      let names: SessionKeyNames;
       let record: string;
       let sealed: string;
       let effectiveTtl: number;
@@ -206,8 +194,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         const ttl = session.ttlSeconds ?? defaultTtl;
         assertTtl(ttl, 'ttlSeconds');
         record = serializeRecord(session.record);
-        const remainingMs = session.record.expiresAt - now();
-        if (remainingMs <= 0) throw new TypeError('record.expiresAt is already past');
+        const remainingMs = session.record.expiresAtMs - now();
+        if (remainingMs <= 0) throw new TypeError('record.expiresAtMs is already past');
         effectiveTtl = Math.min(ttl, Math.ceil(remainingMs / 1000));
         const jwk = Buffer.from(privateJwkText(session.privateKey), 'utf8');
         try {
@@ -215,13 +203,12 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         } finally {
           jwk.fill(0);
         }
-        names = sessionKeyNames(prefix, sessionId);
       } catch (error) {
         return Promise.reject(error);
       }
       generation++;
       cache?.delete(sessionId);
-      return call('put', () => driver.write(names, record, sealed, effectiveTtl));
+      return call('put', () => driver.write(sessionId, record, sealed, effectiveTtl));
     },
 
     getRecord(sessionId) {
@@ -230,9 +217,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       } catch (error) {
         return Promise.reject(error);
       }
-      const names = sessionKeyNames(prefix, sessionId);
       // A plain `then` rather than an async function: the hot read path takes one hop fewer.
-      return call('getRecord', () => driver.read(names, 'record')).then((stored) => {
+      return call('getRecord', () => driver.read(sessionId, 'record')).then((stored) => {
         if (stored === null) return null;
         let record: SessionRecord;
         try {
@@ -240,7 +226,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
         } catch (error) {
           return report('getRecord', error);
         }
-        return record.expiresAt > now() ? record : null;
+        return record.expiresAtMs > now() ? record : null;
       });
     },
 
@@ -249,8 +235,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       const cached = cache?.get(sessionId);
       if (cached !== undefined) return cached;
       const before = generation;
-      const names = sessionKeyNames(prefix, sessionId);
-      const stored = await call('getPrivateKey', () => driver.read(names, 'key'));
+      const stored = await call('getPrivateKey', () => driver.read(sessionId, 'key'));
       if (stored === null) return null;
       let key: KeyObject;
       try {
@@ -265,65 +250,18 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async touch(sessionId, ttlSeconds) {
       assertSessionId(sessionId);
       assertTtl(ttlSeconds, 'ttlSeconds');
-      const names = sessionKeyNames(prefix, sessionId);
-      return call('touch', () => driver.touch(names, ttlSeconds));
+      return call('touch', () => driver.touch(sessionId, ttlSeconds));
     },
 
     async delete(sessionId) {
       assertSessionId(sessionId);
       generation++;
       cache?.delete(sessionId);
-      const names = sessionKeyNames(prefix, sessionId);
-      return call('delete', () => driver.delete(names));
+      return call('delete', () => driver.delete(sessionId));
     },
 
-    async rewrap(rewrapOptions = {}) {
-      const batch = rewrapOptions.batch ?? 100;
-      if (!Number.isInteger(batch) || batch < 1 || batch > 10_000)
-        throw new TypeError('batch must be an integer from 1 to 10000');
-      const page = await call('rewrap', () =>
-        driver.scan(keyEntryPattern(prefix), rewrapOptions.cursor ?? null, batch),
-      );
-      let rewrapped = 0;
-      let skipped = 0;
-      let failed = 0;
-      for (const name of page.names) {
-        const sessionId = sessionIdOfKeyEntry(prefix, name);
-        if (sessionId === null) {
-          skipped++;
-          continue;
-        }
-        const names = sessionKeyNames(prefix, sessionId);
-        const stored = await call('rewrap', () => driver.read(names, 'key'));
-        let next: string;
-        try {
-          if (stored === null || envelopeKeyId(stored) === keyring.current) {
-            skipped++;
-            continue;
-          }
-          const plaintext = openEnvelope(keyring, sessionId, stored);
-          try {
-            next = sealEnvelope(keyring, sessionId, plaintext);
-          } finally {
-            plaintext.fill(0);
-          }
-        } catch (error) {
-          if (!LatchkeyError.is(error, 'DECRYPT_FAILED')) throw error;
-          failed++;
-          if (onFailure !== undefined) {
-            try {
-              onFailure({ operation: 'rewrap', code: error.code, reason: error.reason });
-            } catch {
-              // logging must not stop the rewrap
-            }
-          }
-          continue;
-        }
-        // Compare-and-swap keeping the TTL: a session deleted or replaced meanwhile is left alone.
-        if (await call('rewrap', () => driver.swapKey(names, stored, next))) rewrapped++;
-        else skipped++;
-      }
-      return { cursor: page.cursor, scanned: page.names.length, rewrapped, skipped, failed };
+    rewrap(rewrapOptions) {
+      return rewrapPage(rewrapContext, rewrapOptions);
     },
   };
 }

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryDriver } from './adapters/memory.js';
 import type { SessionStoreDriver } from './driver.js';
 import { createKeyring, type Keyring } from './keyring.js';
-import { sessionKeyNames } from './session-id.js';
 import type { SessionRecord } from './session-record.js';
 import { createSessionStore, type SessionStore, type SessionStoreOptions } from './session-store.js';
 
@@ -48,8 +47,8 @@ export function testRecord(now: number = Date.now(), overrides: Partial<SessionR
     target: { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' },
     endpoint: 'http://127.0.0.1:8080',
     authMode: 'session-token',
-    createdAt: now,
-    expiresAt: now + 3_600_000,
+    createdAtMs: now,
+    expiresAtMs: now + 3_600_000,
     ...overrides,
   };
 }
@@ -58,8 +57,13 @@ export function testRecord(now: number = Date.now(), overrides: Partial<SessionR
 export interface ConformanceBackend {
   /** Names the `describe` block. */
   readonly name: string;
-  /** Returns the driver under test; called once before the suite. */
-  createDriver(): SessionStoreDriver | Promise<SessionStoreDriver>;
+  /** Called once before the suite (start a server, connect a client). */
+  setup?(): Promise<void>;
+  /**
+   * Returns a driver under test whose keys all start with `prefix` (fresh per test, so tests stay
+   * independent on a shared server). Drivers of one backend share one underlying store.
+   */
+  createDriver(prefix: string): SessionStoreDriver;
   /**
    * Counts the keys starting with `prefix` left in the backend (on every master of a cluster); when
    * given, the suite checks that deletes leave none.
@@ -74,40 +78,37 @@ export interface ConformanceBackend {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The conformance suite every driver passes, as Vitest tests (Vitest is an optional peer dependency):
- * put/get/touch/delete, TTL expiry of both entries together, moved or plaintext values refused,
- * corrupt records typed, rewrap, and a bulk put-and-delete that leaves no key behind.
+ * The conformance suite every driver passes, as Vitest tests (Vitest is an optional peer dependency of
+ * this entry only): put/get/touch/delete, TTL expiry of both entries together, moved or plaintext values
+ * refused, corrupt records typed, rewrap, and a bulk put-and-delete that leaves no key behind. Run it
+ * over every backend with `describe.each`.
  *
  * @example
  * ```ts
  * // my-driver.int.test.ts
- * runSessionStoreConformance({ name: 'my driver', createDriver: () => myDriver(client), countKeys });
+ * describe.each([memory, myBackend])('$name', (backend) => runSessionStoreConformance(backend));
  * ```
  */
 export function runSessionStoreConformance(backend: ConformanceBackend): void {
   describe(`session store conformance: ${backend.name}`, () => {
-    let driver: SessionStoreDriver;
     let run = 0;
     const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const base = `conf-${randomBytes(4).toString('hex')}`;
-    // A fresh prefix per test keeps the tests independent on a shared server.
-    const fresh = (options: Partial<SessionStoreOptions> = {}): { store: SessionStore; prefix: string } => {
+    // A fresh prefix (and driver) per test keeps the tests independent on a shared server.
+    const fresh = (
+      options: Partial<SessionStoreOptions> = {},
+    ): { store: SessionStore; prefix: string; driver: SessionStoreDriver } => {
       const prefix = `${base}-${++run}`;
-      const store = createSessionStore({
-        driver,
-        keyring: testKeyring(),
-        prefix,
-        timeoutMs: 2_000,
-        ...options,
-      });
-      return { store, prefix };
+      const driver = backend.createDriver(prefix);
+      const store = createSessionStore({ driver, keyring: testKeyring(), timeoutMs: 2_000, ...options });
+      return { store, prefix, driver };
     };
     const jwkOf = (key: { export(options: { format: 'jwk' }): unknown }): unknown =>
       key.export({ format: 'jwk' });
 
     beforeAll(async () => {
-      driver = await backend.createDriver();
+      await backend.setup?.();
     });
     afterAll(async () => {
       await backend.teardown?.();
@@ -212,13 +213,12 @@ export function runSessionStoreConformance(backend: ConformanceBackend): void {
     });
 
     it('refuses an encrypted key moved to another session', async () => {
-      const { store, prefix } = fresh();
+      const { store, driver } = fresh();
       await store.put('s-from', { record: testRecord(), privateKey });
-      const from = sessionKeyNames(prefix, 's-from');
-      const stolen = await driver.read(from, 'key');
-      const record = await driver.read(from, 'record');
+      const stolen = await driver.read('s-from', 'key');
+      const record = await driver.read('s-from', 'record');
       expect(stolen).not.toBeNull();
-      await driver.write(sessionKeyNames(prefix, 's-to'), record ?? '', stolen ?? '', 60);
+      await driver.write('s-to', record ?? '', stolen ?? '', 60);
       await expect(store.getPrivateKey('s-to')).rejects.toMatchObject({
         code: 'DECRYPT_FAILED',
         status: 500,
@@ -227,9 +227,8 @@ export function runSessionStoreConformance(backend: ConformanceBackend): void {
     });
 
     it('never accepts a plaintext key, and types a corrupt record', async () => {
-      const { store, prefix } = fresh();
-      const names = sessionKeyNames(prefix, 's-plain');
-      await driver.write(names, '{"not":"a record"}', JSON.stringify(jwkOf(privateKey)), 60);
+      const { store, driver } = fresh();
+      await driver.write('s-plain', '{"not":"a record"}', JSON.stringify(jwkOf(privateKey)), 60);
       await expect(store.getPrivateKey('s-plain')).rejects.toMatchObject({
         code: 'DECRYPT_FAILED',
         reason: 'malformed',
@@ -240,12 +239,12 @@ export function runSessionStoreConformance(backend: ConformanceBackend): void {
     it('keeps entries under an old key id readable, and rewrap moves them to the current key', async () => {
       const old = testKeyring(['old']);
       const oldBytes = old.key('old') ?? new Uint8Array(32);
-      const prefix = `${base}-${++run}`;
-      const before = createSessionStore({ driver, keyring: old, prefix, timeoutMs: 2_000 });
+      const driver = backend.createDriver(`${base}-${++run}`);
+      const before = createSessionStore({ driver, keyring: old, timeoutMs: 2_000 });
       const ids = Array.from({ length: 25 }, (_, i) => `rw-${i}`);
       await Promise.all(ids.map((id) => before.put(id, { record: testRecord(), privateKey })));
       const rotated = createKeyring({ current: 'new', keys: { new: randomBytes(32), old: oldBytes } });
-      const after = createSessionStore({ driver, keyring: rotated, prefix, timeoutMs: 2_000 });
+      const after = createSessionStore({ driver, keyring: rotated, timeoutMs: 2_000 });
       for (const id of ids) expect(await after.getPrivateKey(id)).not.toBeNull();
       let cursor: string | null = null;
       let rewrapped = 0;
@@ -260,7 +259,7 @@ export function runSessionStoreConformance(backend: ConformanceBackend): void {
         current: 'new',
         keys: { new: rotated.key('new') ?? new Uint8Array(32) },
       });
-      const onlyNew = createSessionStore({ driver, keyring: newOnly, prefix, timeoutMs: 2_000 });
+      const onlyNew = createSessionStore({ driver, keyring: newOnly, timeoutMs: 2_000 });
       for (const id of ids) expect(await onlyNew.getPrivateKey(id)).not.toBeNull();
       await expect(before.getPrivateKey(ids[0] ?? '')).rejects.toMatchObject({
         code: 'DECRYPT_FAILED',

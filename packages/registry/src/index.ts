@@ -1,10 +1,15 @@
-export type { Revocation, RevocationBus, RevocationSubscription } from './bus.js';
+export type {
+  Revocation,
+  RevocationBus,
+  RevocationListener,
+  RevocationSubscription,
+} from './bus.js';
+export type { Lease } from './lease.js';
 export {
   type CancelReason,
   createRegistry,
-  type Lease,
-  type LeaseCredential,
+  type RegisterOptions,
   type Registry,
   type RegistryOptions,
 } from './registry.js';
-export { createWatermarkTable, type WatermarkTable, type WatermarkTableOptions } from './watermarks.js';
+export type { RevocationDecision } from './revocation-view.js';

@@ -1,520 +1,373 @@
-import { SessionRevokedError } from '@latchkey/errors';
+import { StoreUnavailableError } from '@latchkey/errors';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Revocation, RevocationBus } from './bus.js';
-import { createRegistry, type Registry } from './registry.js';
+import { createRegistry, type Registry, type RegistryOptions } from './registry.js';
+import { createMemoryRevocationBus, type MemoryRevocationBus } from './testing/memory-bus.js';
 
 const TTL = 60_000;
+const TOLERANCE = 5_000;
 const T0 = 1_700_000_000_000;
+const opened: Registry[] = [];
 
-function clock(start = T0): { now: () => number; advance: (ms: number) => void } {
-  let t = start;
-  return { now: () => t, advance: (ms) => (t += ms) };
+function registry(options: Partial<RegistryOptions> = {}, clock = { now: T0 }): Registry {
+  const created = createRegistry({
+    watermarkTtlMs: TTL,
+    now: () => clock.now,
+    onError: () => {},
+    ...options,
+  });
+  opened.push(created);
+  return created;
 }
 
-function registryAt(
-  t: ReturnType<typeof clock>,
-  extra: { maxLeasesPerUser?: number; maxWatermarks?: number } = {},
-) {
-  return createRegistry({ watermarkTtlMs: TTL, now: t.now, ...extra });
-}
-
-/**
- * An in-process bus: what one instance publishes, every subscriber receives; the store is a Map.
- * `lose` drops deliveries (a subscriber that was down), `resume()` plays the bus telling its
- * subscribers that the subscription is live again, `reads` counts store reads.
- */
-function memoryBus(): RevocationBus & {
-  stored: Map<string, number>;
-  fail: boolean;
-  lose: boolean;
-  reads: number;
-  resume(): void;
-} {
-  const listeners = new Set<(revocation: Revocation) => void>();
-  const resumers = new Set<() => void>();
-  const stored = new Map<string, number>();
-  const bus = {
-    stored,
-    fail: false,
-    lose: false,
-    reads: 0,
-    async publish(revocation: Revocation) {
-      if (bus.fail) throw new Error('ECONNREFUSED');
-      stored.set(revocation.userId, Math.max(stored.get(revocation.userId) ?? 0, revocation.at));
-      if (!bus.lose) for (const listener of listeners) listener(revocation);
-    },
-    async watermark(userId: string) {
-      bus.reads++;
-      if (bus.fail) throw new Error('ECONNREFUSED');
-      return stored.get(userId);
-    },
-    async subscribe(listener: (revocation: Revocation) => void, onResumed?: () => void) {
-      listeners.add(listener);
-      if (onResumed !== undefined) resumers.add(onResumed);
-      return {
-        async unsubscribe() {
-          listeners.delete(listener);
-          if (onResumed !== undefined) resumers.delete(onResumed);
-        },
-      };
-    },
-    resume() {
-      for (const resumer of resumers) resumer();
-    },
-  };
-  return bus;
-}
+afterEach(async () => {
+  for (const created of opened.splice(0)) await created.close();
+  vi.useRealTimers();
+});
 
 describe('createRegistry', () => {
   it('rejects bad options with a TypeError', () => {
+    expect(() => createRegistry({} as RegistryOptions)).toThrow(TypeError);
     expect(() => createRegistry({ watermarkTtlMs: 0 })).toThrow(TypeError);
-    expect(() => createRegistry({ watermarkTtlMs: TTL, maxLeasesPerUser: 0 })).toThrow(TypeError);
-    expect(() => createRegistry({ watermarkTtlMs: TTL, maxWatermarks: 1.5 })).toThrow(TypeError);
-    for (const reconcileIntervalMs of [-1, 0.5, Number.NaN, 2 ** 31]) {
-      expect(() => createRegistry({ watermarkTtlMs: TTL, reconcileIntervalMs })).toThrow(TypeError);
-    }
+    expect(() => createRegistry({ watermarkTtlMs: 1_000, maxUsers: 0 })).toThrow(TypeError);
+    expect(() => createRegistry({ watermarkTtlMs: 1_000, maxLeasesPerUser: 1.5 })).toThrow(TypeError);
+    expect(() => createRegistry({ watermarkTtlMs: 1_000, staleAfterMs: -1 })).toThrow(TypeError);
+    expect(() => createRegistry({ watermarkTtlMs: 1_000, storeTimeoutMs: 2 ** 31 })).toThrow(TypeError);
+    expect(() => createRegistry(null as unknown as RegistryOptions)).toThrow(TypeError);
   });
 });
 
 describe('register', () => {
-  it('hands out leases with distinct ids and live signals', () => {
-    const registry = registryAt(clock());
-    const a = registry.register('alice', { kind: 'events', issuedAt: T0 });
-    const b = registry.register('alice', { kind: 'exec', issuedAt: T0 });
-    expect(a.id).not.toBe(b.id);
-    expect(a).toMatchObject({ userId: 'alice', kind: 'events' });
-    expect(a.signal.aborted).toBe(false);
-    expect(registry.count('alice')).toBe(2);
+  it('hands out live leases carrying the user, issue time and kind', async () => {
+    const r = registry();
+    const lease = await r.register('alice', { issuedAtMs: T0 - 1, kind: 'events' });
+    expect(lease).toMatchObject({ userId: 'alice', issuedAtMs: T0 - 1, kind: 'events' });
+    expect(lease.signal.aborted).toBe(false);
+    expect((await r.register('alice', { issuedAtMs: T0 })).kind).toBe('lease');
+    expect(r.count()).toBe(2);
+    expect(r.count('alice')).toBe(2);
   });
 
-  it('rejects a bad user id or credential with a TypeError', () => {
-    const registry = registryAt(clock());
-    expect(() => registry.register('', { kind: 'events', issuedAt: T0 })).toThrow(TypeError);
-    expect(() => registry.register('alice', { kind: 'events', issuedAt: Number.NaN })).toThrow(TypeError);
-    expect(() => registry.register('alice', null as never)).toThrow(TypeError);
+  it('rejects a bad user id or options with a TypeError', async () => {
+    const r = registry();
+    await expect(r.register('', { issuedAtMs: T0 })).rejects.toThrow(TypeError);
+    await expect(r.register('x'.repeat(1_025), { issuedAtMs: T0 })).rejects.toThrow(TypeError);
+    await expect(r.register(1 as unknown as string, { issuedAtMs: T0 })).rejects.toThrow(TypeError);
+    await expect(r.register('a', { issuedAtMs: Number.NaN })).rejects.toThrow(TypeError);
+    await expect(r.register('a', null as never)).rejects.toThrow(TypeError);
+    await expect(r.register('a', { issuedAtMs: T0, kind: 1 as never })).rejects.toThrow(TypeError);
   });
 
-  it('refuses the lease over the per-user cap with TOO_MANY_SESSIONS', () => {
-    const registry = registryAt(clock(), { maxLeasesPerUser: 2 });
-    registry.register('alice', { kind: 'events', issuedAt: T0 });
-    const second = registry.register('alice', { kind: 'events', issuedAt: T0 });
-    expect(() => registry.register('alice', { kind: 'events', issuedAt: T0 })).toThrow(
-      expect.objectContaining({ code: 'TOO_MANY_SESSIONS', status: 429, reason: 'per-user-cap' }),
-    );
-    registry.register('bob', { kind: 'events', issuedAt: T0 });
-    second.release();
-    expect(() => registry.register('alice', { kind: 'events', issuedAt: T0 })).not.toThrow();
+  it('refuses the lease over the per-user cap with TOO_MANY_SESSIONS', async () => {
+    const r = registry({ maxLeasesPerUser: 2 });
+    await r.register('alice', { issuedAtMs: T0 });
+    await r.register('alice', { issuedAtMs: T0 });
+    await expect(r.register('alice', { issuedAtMs: T0 })).rejects.toMatchObject({
+      code: 'TOO_MANY_SESSIONS',
+      status: 429,
+    });
+    await r.register('bob', { issuedAtMs: T0 });
   });
 
-  it('refuses a credential issued at or before the last logout with SESSION_REVOKED', () => {
-    const t = clock();
-    const registry = registryAt(t);
-    t.advance(1_000);
-    registry.cancelUser('alice');
-    for (const issuedAt of [T0, T0 + 1_000]) {
-      expect(() => registry.register('alice', { kind: 'events', issuedAt })).toThrow(
-        expect.objectContaining({ code: 'SESSION_REVOKED', status: 401, reason: 'issued-before-revocation' }),
-      );
-    }
-    expect(registry.register('alice', { kind: 'events', issuedAt: T0 + 1_001 }).signal.aborted).toBe(false);
-    expect(registry.register('bob', { kind: 'events', issuedAt: T0 }).signal.aborted).toBe(false);
+  it('refuses one user more than maxUsers with CAPACITY_EXHAUSTED (registry-full)', async () => {
+    const r = registry({ maxUsers: 2 });
+    const first = await r.register('a', { issuedAtMs: T0 });
+    await r.register('b', { issuedAtMs: T0 });
+    await expect(r.register('c', { issuedAtMs: T0 })).rejects.toMatchObject({
+      code: 'CAPACITY_EXHAUSTED',
+      status: 503,
+      reason: 'registry-full',
+    });
+    await r.register('a', { issuedAtMs: T0 }); // an existing user is not a new one
+    first.release();
+    await r.register('a', { issuedAtMs: T0 });
+    expect(r.users).toBe(2);
   });
 
-  it('accepts an old credential again once the watermark TTL has passed', () => {
-    const t = clock();
-    const registry = registryAt(t);
-    registry.cancelUser('alice');
-    t.advance(TTL + 1);
-    expect(() => registry.register('alice', { kind: 'events', issuedAt: T0 })).not.toThrow();
+  it('refuses a credential issued at or before the last logout with UNAUTHENTICATED (revoked)', async () => {
+    const clock = { now: T0 };
+    const r = registry({}, clock);
+    await r.revoke('alice');
+    await expect(r.register('alice', { issuedAtMs: T0 })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      reason: 'revoked',
+    });
+    // A login in the next millisecond works.
+    await r.register('alice', { issuedAtMs: T0 + 1 });
   });
 
-  it('refuses old credentials with CAPACITY_EXHAUSTED when the watermark table overflowed', () => {
-    const t = clock();
-    const registry = registryAt(t, { maxWatermarks: 2 });
-    registry.cancelUser('u1');
-    t.advance(10);
-    registry.cancelUser('u2');
-    t.advance(10);
-    registry.cancelUser('u3'); // evicts u1's watermark into the floor (T0)
-    expect(() => registry.register('u1', { kind: 'events', issuedAt: T0 })).toThrow(
-      expect.objectContaining({ code: 'CAPACITY_EXHAUSTED', status: 503, reason: 'registry-full' }),
-    );
-    expect(() => registry.register('someone', { kind: 'events', issuedAt: T0 - 5 })).toThrow(
-      expect.objectContaining({ code: 'CAPACITY_EXHAUSTED' }),
-    );
-    expect(() => registry.register('u2', { kind: 'events', issuedAt: T0 + 10 })).toThrow(
-      expect.objectContaining({ code: 'SESSION_REVOKED' }),
-    );
-    expect(() => registry.register('someone', { kind: 'events', issuedAt: T0 + 1 })).not.toThrow();
-    t.advance(TTL + 1);
-    expect(() => registry.register('u1', { kind: 'events', issuedAt: T0 })).not.toThrow();
-  });
-
-  it('throws a TypeError when a bus is configured (registerAsync checks the store)', () => {
-    const registry = createRegistry({ watermarkTtlMs: TTL, bus: memoryBus() });
-    expect(() => registry.register('alice', { kind: 'events', issuedAt: T0 })).toThrow(TypeError);
+  it('rejects with STORE_UNAVAILABLE (closed) after close()', async () => {
+    const r = registry();
+    await r.close();
+    await expect(r.register('alice', { issuedAtMs: T0 })).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      reason: 'closed',
+    });
   });
 });
 
 describe('Lease', () => {
-  it('release removes the lease without aborting, and is idempotent', () => {
-    const registry = registryAt(clock());
-    const lease = registry.register('alice', { kind: 'events', issuedAt: T0 });
-    lease.release();
-    lease.release();
+  it('release is bound, removes the lease without aborting, and is idempotent', async () => {
+    const r = registry();
+    const lease = await r.register('alice', { issuedAtMs: T0 });
+    const { release } = lease;
+    release();
+    release();
     expect(lease.signal.aborted).toBe(false);
-    expect(registry.count()).toBe(0);
-    expect(registry.users).toBe(0);
-    expect(registry.cancelUser('alice')).toBe(0);
+    expect(r.count()).toBe(0);
+    expect(r.users).toBe(0);
   });
 
-  it('a signal first read after cancel is already aborted with the typed reason', () => {
-    const registry = registryAt(clock());
-    const lease = registry.register('alice', { kind: 'events', issuedAt: T0 });
-    registry.cancelUser('alice');
+  it('a signal first read after the logout is already aborted with the typed reason', async () => {
+    const r = registry();
+    const lease = await r.register('alice', { issuedAtMs: T0 - 1 });
+    expect(await r.revoke('alice', 'token-revoked')).toBe(1);
     expect(lease.signal.aborted).toBe(true);
-    expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', status: 401, reason: 'logout' });
-  });
-
-  it('release after cancel is a no-op and does not touch a newer lease set of the user', () => {
-    const t = clock();
-    const registry = registryAt(t);
-    const old = registry.register('alice', { kind: 'events', issuedAt: T0 });
-    registry.cancelUser('alice');
-    const fresh = registry.register('alice', { kind: 'events', issuedAt: T0 + 1 });
-    old.release();
-    expect(registry.count('alice')).toBe(1);
-    expect(fresh.signal.aborted).toBe(false);
+    expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'token-revoked' });
+    lease.release(); // a no-op now
+    expect(r.count()).toBe(0);
   });
 });
 
-describe('cancelUser', () => {
-  it('aborts every live lease of the user with SessionRevokedError and returns how many', () => {
-    const t = clock();
-    const registry = registryAt(t);
-    const leases = [0, 1, 2].map(() => registry.register('alice', { kind: 'events', issuedAt: T0 }));
-    const seen = leases.map((lease) => {
-      const reasons: unknown[] = [];
-      lease.signal.addEventListener('abort', () => reasons.push(lease.signal.reason));
-      return reasons;
-    });
-    const bob = registry.register('bob', { kind: 'events', issuedAt: T0 });
-    leases[1]?.release();
-    expect(registry.cancelUser('alice')).toBe(2);
-    expect(registry.cancelUser('alice')).toBe(0);
-    expect(seen.map((reasons) => reasons.length)).toEqual([1, 0, 1]);
-    expect(seen[0]?.[0]).toBeInstanceOf(SessionRevokedError);
-    expect(seen[0]?.[0]).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
+describe('revoke', () => {
+  it('aborts every live lease of the user, no one else’s, and returns how many', async () => {
+    const r = registry();
+    const alice = [
+      await r.register('alice', { issuedAtMs: T0 }),
+      await r.register('alice', { issuedAtMs: T0 }),
+    ];
+    void alice[0]?.signal; // one signal exists before, one is created after
+    const bob = await r.register('bob', { issuedAtMs: T0 });
+    expect(await r.revoke('alice')).toBe(2);
+    for (const lease of alice)
+      expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
     expect(bob.signal.aborted).toBe(false);
-    expect(registry.users).toBe(1);
+    expect(r.count()).toBe(1);
+    expect(await r.revoke('alice')).toBe(0);
   });
 
-  it('carries the given reason', () => {
-    const registry = registryAt(clock());
-    const lease = registry.register('alice', { kind: 'events', issuedAt: T0 });
-    registry.cancelUser('alice', 'token-revoked');
-    expect(lease.signal.reason).toMatchObject({ reason: 'token-revoked' });
-  });
-
-  it('records the watermark before aborting, so an abort listener cannot re-register with the old credential', () => {
-    const registry = registryAt(clock());
-    const lease = registry.register('alice', { kind: 'events', issuedAt: T0 });
-    let retried: unknown;
-    lease.signal.addEventListener('abort', () => {
-      try {
-        registry.register('alice', { kind: 'events', issuedAt: T0 });
-      } catch (error) {
-        retried = error;
-      }
+  it('records the watermark before aborting: an abort listener cannot register again with the old credential', async () => {
+    const r = registry();
+    const lease = await r.register('alice', { issuedAtMs: T0 });
+    const again = new Promise((resolve) => {
+      lease.signal.addEventListener('abort', () => {
+        resolve(r.register('alice', { issuedAtMs: T0 }).catch((error: unknown) => error));
+      });
     });
-    registry.cancelUser('alice');
-    expect(retried).toMatchObject({ code: 'SESSION_REVOKED', reason: 'issued-before-revocation' });
-    expect(registry.count('alice')).toBe(0);
+    await r.revoke('alice');
+    expect(await again).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'revoked' });
+  });
+
+  it('ends local leases before the fan-out, and rejects with STORE_UNAVAILABLE when the fan-out fails', async () => {
+    const bus = createMemoryRevocationBus();
+    const r = registry({ bus });
+    await r.ready;
+    const lease = await r.register('alice', { issuedAtMs: T0 - 1 });
+    bus.failing = true;
+    await expect(r.revoke('alice')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(lease.signal.aborted).toBe(true);
+    expect(r.decideRevocation('alice', T0 - 1)).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
   });
 });
 
-describe('registry with a bus', () => {
-  async function pair(
-    bus = memoryBus(),
-  ): Promise<{ a: Registry; b: Registry; bus: ReturnType<typeof memoryBus> }> {
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100 });
-    const b = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100 });
-    await Promise.all([a.ready, b.ready]);
-    return { a, b, bus };
-  }
-
-  it('a logout on one instance aborts the user’s leases on the other', async () => {
-    const { a, b } = await pair();
-    const onB = await b.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    const bobOnB = await b.registerAsync('bob', { kind: 'events', issuedAt: T0 });
-    expect(await a.revokeUser('alice')).toBe(0);
-    expect(onB.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
-    expect(bobOnB.signal.aborted).toBe(false);
+describe('assertNotRevoked / decideRevocation without a bus', () => {
+  it('answers from the local table: revoked at or before the logout, fine after it', async () => {
+    const clock = { now: T0 };
+    const r = registry({}, clock);
+    expect(r.decideRevocation('alice', T0)).toEqual({ ok: true });
+    await r.revoke('alice');
+    expect(r.decideRevocation('alice', T0)).toEqual({
+      ok: false,
+      code: 'UNAUTHENTICATED',
+      reason: 'revoked',
+    });
+    await expect(r.assertNotRevoked('alice', T0 - 100)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+      reason: 'revoked',
+    });
+    await expect(r.assertNotRevoked('alice', T0 + 1)).resolves.toBeUndefined();
+    expect(() => r.decideRevocation('', T0)).toThrow(TypeError);
+    expect(() => r.decideRevocation('a', Number.POSITIVE_INFINITY)).toThrow(TypeError);
   });
 
-  it('refuses an old credential from the stored watermark on an instance that missed the message', async () => {
-    const bus = memoryBus();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100 });
-    await a.revokeUser('alice');
-    const late = createRegistry({ watermarkTtlMs: TTL, bus });
-    await expect(late.registerAsync('alice', { kind: 'events', issuedAt: T0 })).rejects.toMatchObject({
-      code: 'SESSION_REVOKED',
-      reason: 'issued-before-revocation',
-    });
-    await expect(late.registerAsync('alice', { kind: 'events', issuedAt: T0 + 101 })).resolves.toMatchObject({
-      userId: 'alice',
-    });
+  it('keeps the watermark for the TTL plus the clock tolerance, then forgets it', async () => {
+    const clock = { now: T0 };
+    const r = registry({ clockToleranceMs: TOLERANCE }, clock);
+    await r.revoke('alice');
+    clock.now = T0 + TTL + TOLERANCE - 1;
+    expect(r.decideRevocation('alice', T0)).toMatchObject({ ok: false });
+    clock.now = T0 + TTL + TOLERANCE;
+    expect(r.decideRevocation('alice', T0)).toEqual({ ok: true });
   });
 
-  it('fails closed with STORE_UNAVAILABLE when the store cannot answer', async () => {
-    const { a, bus } = await pair();
-    bus.fail = true;
-    await expect(a.registerAsync('alice', { kind: 'events', issuedAt: T0 })).rejects.toMatchObject({
-      code: 'STORE_UNAVAILABLE',
+  it('fails closed with a global floor when the table overflows (CAPACITY_EXHAUSTED), until it ages out', async () => {
+    const clock = { now: T0 };
+    const r = registry({ maxWatermarks: 2, clockToleranceMs: 0 }, clock);
+    await r.revoke('a');
+    clock.now += 10;
+    await r.revoke('b');
+    clock.now += 10;
+    await r.revoke('c'); // pushes a's watermark (T0) into the floor
+    expect(r.decideRevocation('a', T0)).toEqual({
+      ok: false,
+      code: 'CAPACITY_EXHAUSTED',
+      reason: 'registry-full',
+    });
+    expect(r.decideRevocation('nobody', T0)).toMatchObject({ ok: false, code: 'CAPACITY_EXHAUSTED' });
+    await expect(r.assertNotRevoked('nobody', T0 - 1)).rejects.toMatchObject({
+      code: 'CAPACITY_EXHAUSTED',
       status: 503,
     });
-    expect(a.count()).toBe(0);
-  });
-
-  it('revokeUser cancels locally and rejects with STORE_UNAVAILABLE when the fan-out fails', async () => {
-    const { a, bus } = await pair();
-    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    bus.fail = true;
-    await expect(a.revokeUser('alice')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-    expect(lease.signal.aborted).toBe(true);
-  });
-
-  it('cancelUser reports a failed background fan-out to onError', async () => {
-    const bus = memoryBus();
-    const onError = vi.fn();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, onError });
-    await a.ready;
-    bus.fail = true;
-    expect(a.cancelUser('alice')).toBe(0);
-    await vi.waitFor(() =>
-      expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'STORE_UNAVAILABLE' })),
-    );
-  });
-
-  it('refuses registrations with STORE_UNAVAILABLE when the subscription failed', async () => {
-    const bus = memoryBus();
-    bus.subscribe = async () => {
-      throw new Error('ECONNREFUSED');
-    };
-    const onError = vi.fn();
-    const registry = createRegistry({ watermarkTtlMs: TTL, bus, onError });
-    await expect(registry.ready).rejects.toThrow();
-    await expect(registry.registerAsync('alice', { kind: 'events', issuedAt: T0 })).rejects.toMatchObject({
-      code: 'STORE_UNAVAILABLE',
-    });
-    expect(onError).toHaveBeenCalledOnce();
-  });
-
-  it('close stops delivery', async () => {
-    const { a, b } = await pair();
-    const lease = await b.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    await b.close();
-    await b.close();
-    await a.revokeUser('alice');
-    expect(lease.signal.aborted).toBe(false);
+    expect(r.decideRevocation('nobody', T0 + 1)).toEqual({ ok: true });
+    expect(r.decideRevocation('b', T0 + 10)).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
+    clock.now = T0 + TTL;
+    expect(r.decideRevocation('nobody', T0)).toEqual({ ok: true });
   });
 });
 
-describe('reconcile (catching up on lost revocation messages)', () => {
-  afterEach(() => {
-    vi.useRealTimers();
+describe('with a bus', () => {
+  const pair = async (
+    options: Partial<RegistryOptions> = {},
+  ): Promise<{ bus: MemoryRevocationBus; a: Registry; b: Registry }> => {
+    const bus = createMemoryRevocationBus({ heartbeatMs: 20 });
+    const a = registry({ bus, now: Date.now, staleAfterMs: 200, ...options });
+    const b = registry({ bus, now: Date.now, staleAfterMs: 200, ...options });
+    await Promise.all([a.ready, b.ready]);
+    return { bus, a, b };
+  };
+
+  it('a logout on one instance ends the user’s leases and refuses old tokens on the other', async () => {
+    const { a, b } = await pair();
+    const issuedAtMs = Date.now() - 1;
+    const lease = await b.register('alice', { issuedAtMs });
+    await a.revoke('alice');
+    expect(lease.signal.aborted).toBe(true);
+    expect(b.decideRevocation('alice', issuedAtMs)).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
   });
 
-  /** B logs `userId` out at `at` while A's deliveries are lost: the watermark is stored, A never hears. */
-  async function missedLogout(bus: ReturnType<typeof memoryBus>, userId: string, at: number): Promise<void> {
-    const b = createRegistry({ watermarkTtlMs: TTL, bus, now: () => at, reconcileIntervalMs: 0 });
-    await b.ready;
-    bus.lose = true;
-    await b.revokeUser(userId);
-    bus.lose = false;
-    await b.close();
-  }
-
-  it('cancels exactly the leases issued at or before the stored watermark, and no other user’s', async () => {
-    const bus = memoryBus();
-    const t = clock();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: t.now, reconcileIntervalMs: 0 });
-    await a.ready;
-    const before = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 - 1 });
-    const atTheMark = await a.registerAsync('alice', { kind: 'exec', issuedAt: T0 + 50 });
-    const after = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 + 51 });
-    const bob = await a.registerAsync('bob', { kind: 'events', issuedAt: T0 - 1 });
-    void before.signal; // one signal exists before the cancel, the others are created after it
-    await missedLogout(bus, 'alice', T0 + 50);
-    expect(before.signal.aborted).toBe(false);
-
-    expect(await a.reconcile()).toBe(2);
-    for (const lease of [before, atTheMark]) {
-      expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', status: 401, reason: 'logout' });
-    }
-    expect(after.signal.aborted).toBe(false);
-    expect(bob.signal.aborted).toBe(false);
-    expect(a.count('alice')).toBe(1);
-    expect(a.count('bob')).toBe(1);
-    // The watermark is recorded locally too: an old credential is refused without asking the store.
-    bus.fail = true;
-    await expect(a.registerAsync('alice', { kind: 'events', issuedAt: T0 + 50 })).rejects.toMatchObject({
-      code: 'SESSION_REVOKED',
-      reason: 'issued-before-revocation',
-    });
-    expect(await a.reconcile().catch(() => 'store down')).toBe('store down');
-    bus.fail = false;
-    expect(await a.reconcile()).toBe(0);
-    expect(after.signal.aborted).toBe(false);
+  it('reads the store once for a user it cannot vouch for, then answers from its view', async () => {
+    const { bus, b } = await pair();
+    const issuedAtMs = Date.now();
+    expect(b.decideRevocation('carol', issuedAtMs)).toBeUndefined();
+    const reads = bus.reads;
+    await Promise.all([b.assertNotRevoked('carol', issuedAtMs), b.assertNotRevoked('carol', issuedAtMs)]);
+    expect(bus.reads - reads).toBe(1); // one read in flight per user
+    expect(b.decideRevocation('carol', issuedAtMs)).toEqual({ ok: true });
+    for (let i = 0; i < 100; i++) await b.assertNotRevoked('carol', issuedAtMs);
+    expect(bus.reads - reads).toBe(1);
   });
 
-  it('removes a user whose leases all ended, and an abort listener that registers again is kept', async () => {
-    const bus = memoryBus();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
-    await a.ready;
-    const old = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    let reopened: Promise<unknown> | undefined;
-    old.signal.addEventListener('abort', () => {
-      reopened = a.registerAsync('alice', { kind: 'events', issuedAt: T0 + 60 });
-    });
-    await missedLogout(bus, 'alice', T0 + 50);
-    expect(await a.reconcile()).toBe(1);
-    await expect(reopened).resolves.toMatchObject({ userId: 'alice' });
-    expect(a.count('alice')).toBe(1);
-    expect(a.users).toBe(1);
+  it('refuses from the stored watermark when the message was lost', async () => {
+    const { bus, a, b } = await pair();
+    const issuedAtMs = Date.now() - 1;
+    bus.dropping = true;
+    await a.revoke('dave');
+    bus.dropping = false;
+    await expect(b.assertNotRevoked('dave', issuedAtMs)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(b.register('dave', { issuedAtMs })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
-  it('runs when the bus says the subscription resumed after a gap', async () => {
-    const bus = memoryBus();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
-    await a.ready;
-    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    await missedLogout(bus, 'alice', T0 + 50);
-    bus.resume();
-    await vi.waitFor(() => expect(lease.signal.aborted).toBe(true));
-    expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
+  it('goes stale when the subscription is lost: store reads, STORE_UNAVAILABLE if those fail, and recovers', async () => {
+    const { bus, b } = await pair();
+    const issuedAtMs = Date.now();
+    await b.assertNotRevoked('erin', issuedAtMs);
+    expect(b.decideRevocation('erin', issuedAtMs)).toEqual({ ok: true });
+    bus.interrupt();
+    expect(b.decideRevocation('erin', issuedAtMs)).toBeUndefined();
+    await expect(b.assertNotRevoked('erin', issuedAtMs)).resolves.toBeUndefined(); // the store answers
+    expect(b.decideRevocation('erin', issuedAtMs)).toBeUndefined(); // but teaches nothing while stale
+    bus.failing = true;
+    await expect(b.assertNotRevoked('erin', issuedAtMs)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(b.register('erin', { issuedAtMs })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    bus.failing = false;
+    bus.restore();
+    await b.assertNotRevoked('erin', issuedAtMs);
+    expect(b.decideRevocation('erin', issuedAtMs)).toEqual({ ok: true });
   });
 
-  it('a failed watermark read cancels nothing, reaches onError, and the next trigger tries again', async () => {
-    const bus = memoryBus();
-    const onError = vi.fn();
-    const a = createRegistry({
-      watermarkTtlMs: TTL,
-      bus,
-      now: () => T0 + 100,
-      onError,
-      reconcileIntervalMs: 0,
-    });
-    await a.ready;
-    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    await missedLogout(bus, 'alice', T0 + 50);
-    bus.fail = true;
-    await expect(a.reconcile()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', status: 503 });
-    bus.resume();
-    await vi.waitFor(() =>
-      expect(onError).toHaveBeenCalledWith(
-        expect.objectContaining({ code: 'STORE_UNAVAILABLE', status: 503 }),
-      ),
+  it('goes stale when no heartbeat came back for staleAfterMs', async () => {
+    const { bus, b } = await pair({ staleAfterMs: 100 });
+    const issuedAtMs = Date.now();
+    await b.assertNotRevoked('fay', issuedAtMs);
+    bus.pause(); // no heartbeat, no store answer
+    await vi.waitFor(() => expect(b.decideRevocation('fay', issuedAtMs)).toBeUndefined(), { timeout: 1_000 });
+    bus.unpause();
+    await vi.waitFor(
+      async () => {
+        await b.assertNotRevoked('fay', issuedAtMs);
+        expect(b.decideRevocation('fay', issuedAtMs)).toEqual({ ok: true });
+      },
+      { timeout: 1_000 },
     );
-    expect(lease.signal.aborted).toBe(false);
-    expect(a.count('alice')).toBe(1);
-    bus.fail = false;
-    bus.resume();
-    await vi.waitFor(() => expect(lease.signal.aborted).toBe(true));
   });
 
-  it('reads at most 64 watermarks at a time, and starts no new read after one failed', async () => {
-    const bus = memoryBus();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
-    await a.ready;
-    for (let i = 0; i < 200; i++) await a.registerAsync(`user${i}`, { kind: 'events', issuedAt: T0 });
-    let inFlight = 0;
-    let peak = 0;
-    bus.reads = 0;
-    bus.watermark = async () => {
-      bus.reads++;
-      peak = Math.max(peak, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      inFlight--;
-      if (bus.fail) throw new Error('ECONNREFUSED');
-      return undefined;
-    };
-    expect(await a.reconcile()).toBe(0);
-    expect(bus.reads).toBe(200);
-    expect(peak).toBe(64);
-    bus.reads = 0;
-    bus.fail = true;
-    await expect(a.reconcile()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-    expect(bus.reads).toBe(64);
-    expect(a.count()).toBe(200);
+  it('a store that never answers fails with STORE_UNAVAILABLE (timeout) within storeTimeoutMs', async () => {
+    const { bus, b } = await pair({ storeTimeoutMs: 100 });
+    bus.pause();
+    const started = performance.now();
+    await expect(b.assertNotRevoked('gus', Date.now())).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      reason: 'timeout',
+    });
+    expect(performance.now() - started).toBeLessThan(400);
+    bus.unpause();
   });
 
-  it('runs every reconcileIntervalMs, and close() stops the timer', async () => {
-    vi.useFakeTimers();
-    const bus = memoryBus();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 1_000 });
-    await a.ready;
-    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    await missedLogout(bus, 'alice', T0 + 50);
-    bus.reads = 0;
-    await vi.advanceTimersByTimeAsync(999);
-    expect(lease.signal.aborted).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(lease.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
-    expect(bus.reads).toBe(1);
-    // Nobody left to check: a tick reads nothing.
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(bus.reads).toBe(1);
-    await a.registerAsync('bob', { kind: 'events', issuedAt: T0 + 100 });
-    bus.reads = 0;
-    await a.close();
-    expect(vi.getTimerCount()).toBe(0);
-    await vi.advanceTimersByTimeAsync(5_000);
-    expect(bus.reads).toBe(0);
+  it('a full table never refuses a valid token: evicted watermarks send misses to the store', async () => {
+    const { a, b } = await pair({ maxWatermarks: 2 });
+    const issuedAtMs = Date.now() - 1;
+    for (const user of ['u1', 'u2', 'u3', 'u4']) await a.revoke(user);
+    for (const user of ['u1', 'u2', 'u3', 'u4']) {
+      await expect(b.assertNotRevoked(user, issuedAtMs)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    await expect(b.assertNotRevoked('never-logged-out', issuedAtMs)).resolves.toBeUndefined();
+    await expect(b.register('never-logged-out', { issuedAtMs })).resolves.toMatchObject({
+      userId: 'never-logged-out',
+    });
   });
 
-  it('defaults to every 30 s with a bus, and sets no timer without one or with 0', async () => {
-    vi.useFakeTimers();
-    const bus = memoryBus();
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100 });
-    await a.ready;
-    await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    bus.reads = 0;
-    await vi.advanceTimersByTimeAsync(29_999);
-    expect(bus.reads).toBe(0);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(bus.reads).toBe(1);
-    await a.close();
-    expect(vi.getTimerCount()).toBe(0);
+  it('retries a subscription that failed to start, reporting it to onError', async () => {
+    const bus = createMemoryRevocationBus({ heartbeatMs: 20 });
+    bus.failing = true;
+    const onError = vi.fn();
+    const r = registry({ bus, onError, now: Date.now });
+    await expect(r.ready).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(onError).toHaveBeenCalled();
+    bus.failing = false;
+    await vi.waitFor(
+      async () => {
+        await r.assertNotRevoked('hal', Date.now());
+        expect(r.decideRevocation('hal', Date.now() - 1)).toEqual({ ok: true });
+      },
+      { timeout: 3_000, interval: 50 },
+    );
+  });
+});
 
-    const local = createRegistry({ watermarkTtlMs: TTL, reconcileIntervalMs: 1_000 });
-    local.register('alice', { kind: 'events', issuedAt: T0 });
-    expect(await local.reconcile()).toBe(0);
-    const off = createRegistry({ watermarkTtlMs: TTL, bus, reconcileIntervalMs: 0 });
-    await off.ready;
-    expect(vi.getTimerCount()).toBe(0);
-    await off.close();
+describe('cancelAll / close', () => {
+  it('cancelAll aborts every live lease with STORE_UNAVAILABLE (closed) by default, or the given reason', async () => {
+    const r = registry();
+    const leases = [await r.register('a', { issuedAtMs: T0 }), await r.register('b', { issuedAtMs: T0 })];
+    expect(r.cancelAll()).toBe(2);
+    for (const lease of leases)
+      expect(lease.signal.reason).toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'closed' });
+    const next = await r.register('a', { issuedAtMs: T0 }); // not a logout: the user may come back
+    expect(r.cancelAll('logout')).toBe(1);
+    expect(next.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
+    expect(r.count()).toBe(0);
+    expect(() => r.cancelAll(new Error('x') as never)).toThrow(TypeError);
   });
 
-  it('after close(), a resumed subscription triggers nothing', async () => {
-    const bus = memoryBus();
-    // Keep the callback past unsubscribe: a real bus may still fire one already under way.
-    let onResumed: (() => void) | undefined;
-    const subscribe = bus.subscribe;
-    bus.subscribe = (listener, resumed) => {
-      onResumed = resumed;
-      return subscribe(listener, resumed);
-    };
-    const a = createRegistry({ watermarkTtlMs: TTL, bus, now: () => T0 + 100, reconcileIntervalMs: 0 });
-    await a.ready;
-    const lease = await a.registerAsync('alice', { kind: 'events', issuedAt: T0 });
-    await missedLogout(bus, 'alice', T0 + 50);
-    await a.close();
-    bus.reads = 0;
-    expect(onResumed).toBeTypeOf('function');
-    onResumed?.();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(bus.reads).toBe(0);
-    expect(lease.signal.aborted).toBe(false);
+  it('close ends every lease, stops listening, and is idempotent', async () => {
+    const bus = createMemoryRevocationBus({ heartbeatMs: 20 });
+    const a = registry({ bus, now: Date.now });
+    const b = registry({ bus, now: Date.now });
+    await Promise.all([a.ready, b.ready]);
+    const lease = await b.register('ivy', { issuedAtMs: Date.now() - 1 });
+    await b.close();
+    await b.close();
+    expect(lease.signal.aborted).toBe(true);
+    expect(b.decideRevocation('ivy', Date.now())).toBeUndefined();
   });
 });

@@ -1,231 +1,176 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CapacityExhaustedError,
+  createDeadlines,
   LatchkeyError,
   SessionRevokedError,
   StoreUnavailableError,
-  TooManySessionsError,
+  toStoreError,
+  UnauthenticatedError,
 } from '@latchkey/errors';
-import type { Revocation, RevocationBus, RevocationSubscription } from './bus.js';
-import { createWatermarkTable, issuedAtOrBefore, type WatermarkTable } from './watermarks.js';
+import type { Revocation, RevocationBus, RevocationListener, RevocationSubscription } from './bus.js';
+import { type Lease, LeaseTable } from './lease.js';
+import { createBackgroundReconcile, reconcileOnce } from './reconcile.js';
+import { createRevocationView, type RevocationDecision } from './revocation-view.js';
 
-/** Why leases were cancelled; carried by the `SessionRevokedError` each signal aborts with. */
+/** Why a user's leases were ended by `revoke`; carried by the `SessionRevokedError` each signal aborts with. */
 export type CancelReason = SessionRevokedError['reason'];
 
-/** The credential a lease is opened with. */
-export interface LeaseCredential {
-  /** What the lease is for (`'events'`, `'exec'`, …); kept on the lease for logs and metrics. */
-  readonly kind: string;
+/** What `register` needs about the credential a lease is opened with. */
+export interface RegisterOptions {
   /**
-   * When the credential was issued, in milliseconds since the epoch (a JWT's `iat * 1000`). A credential
-   * issued at or before its user's last logout is refused.
+   * When the credential was issued, in milliseconds since the epoch (an access token's `issuedAtMs`). A
+   * credential issued at or before its user's last logout is refused.
    */
-  readonly issuedAt: number;
-}
-
-/**
- * One cancellable session or stream of a user. `signal` aborts, with a `SessionRevokedError` as its
- * reason, when the user is logged out; `release()` ends the lease normally.
- *
- * @example
- * ```ts
- * const lease = registry.register(user, { kind: 'events', issuedAt });
- * lease.signal.addEventListener('abort', () => response.end(), { once: true });
- * response.on('close', () => lease.release());
- * ```
- */
-export interface Lease {
-  /** Unique within its registry. */
-  readonly id: number;
-  readonly userId: string;
-  readonly kind: string;
-  /** Aborted with a `SessionRevokedError` (`code` `SESSION_REVOKED`) when the user is logged out. */
-  readonly signal: AbortSignal;
-  /**
-   * Removes the lease from the registry without aborting its signal. Idempotent. A method: pass
-   * `() => lease.release()` where a callback is wanted.
-   */
-  release(): void;
+  readonly issuedAtMs: number;
+  /** What the lease is for (`'events'`, `'exec'`, …), kept on the lease for logs. Default `'lease'`. */
+  readonly kind?: string;
 }
 
 /** Options for {@link createRegistry}. */
 export interface RegistryOptions {
   /**
-   * How long a logout watermark is kept, in milliseconds: the longest lifetime of any credential that
-   * `register` accepts. A shorter value would let a credential outlive the memory of its revocation.
+   * The longest lifetime of any credential checked here, in milliseconds (e.g. the access-token TTL). A
+   * logout is remembered for this long plus `clockToleranceMs`, so a revoked token never revives.
    */
   readonly watermarkTtlMs: number;
+  /** The verifiers' clock tolerance, in milliseconds, added to `watermarkTtlMs`. Default 5,000. */
+  readonly clockToleranceMs?: number;
   /** Live leases one user may hold at once. Default 32. */
   readonly maxLeasesPerUser?: number;
-  /** Watermarks held at once. Default 100,000. When full, see `createWatermarkTable` (fails closed). */
+  /** Users with live leases at once; one more is refused with `CAPACITY_EXHAUSTED`. Default 100,000. */
+  readonly maxUsers?: number;
+  /**
+   * Watermarks held locally (and, with a bus, as many users remembered as checked). Default 100,000.
+   * Without a bus, a full table fails closed with a global floor; with one it is a cache (see README).
+   */
   readonly maxWatermarks?: number;
-  /** Clock in milliseconds since the epoch, for watermarks. Default `Date.now`. */
-  readonly now?: () => number;
-  /** Cross-instance fan-out. With a bus, leases are opened with `registerAsync`. */
+  /** Cross-instance fan-out and the shared store of watermarks. */
   readonly bus?: RevocationBus;
   /**
-   * With a bus: how often, in milliseconds, every user with a live lease here is checked against the
-   * stored watermark (see {@link Registry.reconcile}), because a revocation message can be lost without
-   * the subscription visibly dropping. Default 30,000; `0` disables. Ignored without a bus.
+   * With a bus: the local view counts as stale when the subscription is down or has not shown a sign of
+   * life (a heartbeat) for this long; checks then read the store. Default 5,000 ms.
+   */
+  readonly staleAfterMs?: number;
+  /** With a bus: a store call that takes longer fails with `STORE_UNAVAILABLE` (`timeout`). Default 1,000 ms. */
+  readonly storeTimeoutMs?: number;
+  /**
+   * With a bus: how often every user with a live lease here is checked against the store (see
+   * {@link Registry.reconcile}); a message can be lost without the subscription visibly dropping.
+   * Default 30,000; `0` disables.
    */
   readonly reconcileIntervalMs?: number;
+  /** Clock in milliseconds since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
   /**
-   * Called with failures that have no caller to reject: a background fan-out of `cancelUser`, a
-   * subscription that could not start, or a background reconcile whose store read failed. Default: a
-   * process warning (never silent).
+   * Failures that have no caller to reject: a subscription that could not start (it is retried every
+   * second) or a background reconcile. Default: a process warning (never silent).
    */
   readonly onError?: (error: unknown) => void;
 }
 
 /**
- * A per-user registry of cancellable leases with a revocation watermark.
+ * A per-user registry of cancellable leases, and the revocation check of every request.
  *
  * @example
  * ```ts
- * const registry = createRegistry({ watermarkTtlMs: 15 * 60_000 });
- * const lease = registry.register('alice', { kind: 'events', issuedAt: claims.iat * 1000 });
- * registry.cancelUser('alice'); // 1; lease.signal.reason is SessionRevokedError('logout')
+ * const registry = createRegistry({ watermarkTtlMs: 3_600_000 });
+ * await registry.assertNotRevoked(claims.userId, claims.issuedAtMs); // every request
+ * const lease = await registry.register(claims.userId, { issuedAtMs: claims.issuedAtMs, kind: 'events' });
+ * await registry.revoke(claims.userId); // logout: 1; lease.signal.reason is SessionRevokedError('logout')
  * ```
  */
 export interface Registry {
   /**
-   * Opens a lease, checking only this instance's watermarks. Throws `SESSION_REVOKED`
-   * (`issued-before-revocation`), `TOO_MANY_SESSIONS` or `CAPACITY_EXHAUSTED` (`registry-full`).
-   * With a bus configured it throws a `TypeError`: use {@link Registry.registerAsync}.
+   * Opens a lease after the revocation check. Rejects with `UNAUTHENTICATED` (`revoked`) for a
+   * credential issued at or before the user's last logout, `TOO_MANY_SESSIONS` beyond
+   * `maxLeasesPerUser`, `CAPACITY_EXHAUSTED` (`registry-full`) beyond `maxUsers` (or under the floor of
+   * a full watermark table without a bus), `STORE_UNAVAILABLE` when the view is stale and the store
+   * cannot answer, or after `close()`.
    */
-  register(userId: string, credential: LeaseCredential): Lease;
+  register(userId: string, options: RegisterOptions): Promise<Lease>;
   /**
-   * Opens a lease after also checking the watermark other instances stored (when a bus is configured).
-   * Rejects as `register` throws, and with `STORE_UNAVAILABLE` when the store cannot answer.
+   * Logout: records the watermark (now), aborts every live lease of the user here, then stores and fans
+   * the watermark out and waits for that. Resolves with how many local leases ended; rejects with
+   * `STORE_UNAVAILABLE` when the fan-out failed (the local part has happened).
    */
-  registerAsync(userId: string, credential: LeaseCredential): Promise<Lease>;
+  revoke(userId: string, reason?: CancelReason): Promise<number>;
   /**
-   * Records the logout moment and aborts every live lease of the user on this instance; returns how many.
-   * With a bus, also tells the other instances in the background (failures go to `onError`).
+   * The revocation check of every request: resolves when a credential of `userId` issued at
+   * `issuedAtMs` is not revoked; rejects with `UnauthenticatedError('revoked')` when it is, and with
+   * `STORE_UNAVAILABLE` within `storeTimeoutMs` when the local view may be stale and the store cannot
+   * answer. Never resolves while unsure.
    */
-  cancelUser(userId: string, reason?: CancelReason): number;
-  /** `cancelUser`, then waits for the fan-out; rejects with `STORE_UNAVAILABLE` if it failed. */
-  revokeUser(userId: string, reason?: CancelReason): Promise<number>;
-  /** Live leases of `userId`, or of every user without one. */
+  assertNotRevoked(userId: string, issuedAtMs: number): Promise<void>;
+  /**
+   * The same check from the live local view alone, synchronously; `undefined` when only the store can
+   * tell (the view may be stale, or the user is not known yet): then call `assertNotRevoked`.
+   */
+  decideRevocation(userId: string, issuedAtMs: number): RevocationDecision | undefined;
+  /** Live leases of `userId`, or of every user without one. O(1). */
   count(userId?: string): number;
-  /**
-   * Re-reads the stored watermark of every user with a live lease here (at most 64 reads at a time) and
-   * cancels, as a remote logout would, each lease whose credential was issued at or before it: the
-   * catch-up for revocation messages this instance missed. Resolves with how many it cancelled (0
-   * without a bus). When a read fails it stops starting new reads and rejects with `STORE_UNAVAILABLE`;
-   * leases whose user could not be checked stay live (a store blip is not a logout).
-   * The registry runs it by itself every `reconcileIntervalMs` and when the bus resumes after a gap.
-   */
-  reconcile(): Promise<number>;
   /** Users with at least one live lease. */
   readonly users: number;
-  /** Resolves once the bus subscription is live (at once without a bus); rejects if it failed. */
+  /**
+   * Re-reads the stored watermark of every user with a live lease here and ends each lease issued at
+   * or before it (the catch-up for lost messages). Resolves with how many; 0 without a bus. Runs by
+   * itself every `reconcileIntervalMs` and when the subscription resumes after a gap.
+   */
+  reconcile(): Promise<number>;
+  /**
+   * Shutdown: aborts every live lease (default reason `StoreUnavailableError('closed')`, a 503 that
+   * tells clients to come back, not that they were logged out) and returns how many.
+   */
+  cancelAll(reason?: CancelReason | LatchkeyError): number;
+  /** Resolves once the bus subscription is first live (at once without a bus); rejects if it failed. */
   readonly ready: Promise<void>;
-  /** Stops listening to the bus and stops the reconcile timer. Leases stay as they are. Idempotent. */
+  /**
+   * Shutdown: `cancelAll()`, then stops listening to the bus and every timer. Later registrations
+   * reject with `STORE_UNAVAILABLE` (`closed`). Idempotent.
+   */
   close(): Promise<void>;
 }
 
+const DEFAULT_CLOCK_TOLERANCE_MS = 5_000;
 const DEFAULT_MAX_LEASES_PER_USER = 32;
+const DEFAULT_MAX_USERS = 100_000;
 const DEFAULT_MAX_WATERMARKS = 100_000;
+const DEFAULT_STALE_AFTER_MS = 5_000;
+const DEFAULT_STORE_TIMEOUT_MS = 1_000;
 // Bounds how long a missed logout can leave a stream running, at one GET per user with live leases per
-// interval per instance (10,000 such users: ~330 GET/s, pipelined 64 at a time).
+// interval per instance (10,000 such users: ~330 GET/s, 64 in flight).
 const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
-const RECONCILE_CONCURRENCY = 64;
-// setInterval's ceiling: a longer delay is silently turned into 1 ms.
+const SUBSCRIBE_RETRY_MS = 1_000;
+// setTimeout's ceiling: a longer delay is silently turned into 1 ms.
 const MAX_TIMER_MS = 2_147_483_647;
-
-/**
- * The lease object itself. The AbortController is created only when `signal` is first read: a lease
- * whose signal is never read costs no controller, and one cancelled before its signal is read gets an
- * already-aborted signal on first read.
- */
-class LiveLease implements Lease {
-  readonly id: number;
-  readonly userId: string;
-  readonly kind: string;
-  /** When the lease's credential was issued; reconcile compares it with the stored watermark. */
-  readonly issuedAt: number;
-  /** The user's lease set while the lease is live; `undefined` once released or cancelled. */
-  holder: Set<LiveLease> | undefined;
-  /** The controller once `signal` was read, or the cancel reason while it was not. */
-  state: AbortController | SessionRevokedError | undefined = undefined;
-  #users: Map<string, Set<LiveLease>>;
-
-  constructor(
-    id: number,
-    userId: string,
-    kind: string,
-    issuedAt: number,
-    holder: Set<LiveLease>,
-    users: Map<string, Set<LiveLease>>,
-  ) {
-    this.id = id;
-    this.userId = userId;
-    this.kind = kind;
-    this.issuedAt = issuedAt;
-    this.holder = holder;
-    this.#users = users;
-  }
-
-  // A prototype method, not a per-lease closure: a closure would cost ~10% more memory per lease and
-  // an allocation per open. Like `AbortController#abort`, it is called on its lease.
-  release(): void {
-    const set = this.holder;
-    if (set === undefined) return;
-    this.holder = undefined;
-    set.delete(this);
-    // Empty per-user sets leave no trace; a newer set for the same user is not ours to remove.
-    if (set.size === 0 && this.#users.get(this.userId) === set) this.#users.delete(this.userId);
-  }
-
-  get signal(): AbortSignal {
-    const state = this.state;
-    if (state instanceof AbortController) return state.signal;
-    const controller = new AbortController();
-    this.state = controller;
-    if (state !== undefined) controller.abort(state);
-    return controller.signal;
-  }
-
-  cancel(reason: SessionRevokedError): void {
-    this.holder = undefined;
-    const state = this.state;
-    // Always abort with a typed reason: without one, abort() builds a DOMException, which is slow.
-    if (state === undefined) this.state = reason;
-    else if (state instanceof AbortController) state.abort(reason);
-  }
-}
+const MAX_USER_ID_LENGTH = 1_024;
+const DEFAULT_KIND = 'lease';
 
 function assertUserId(userId: unknown): asserts userId is string {
-  if (typeof userId !== 'string' || userId.length === 0)
-    throw new TypeError('userId must be a non-empty string');
-}
-
-function assertCredential(credential: unknown): asserts credential is LeaseCredential {
-  if (typeof credential !== 'object' || credential === null)
-    throw new TypeError('credential must be an object');
-  const { kind, issuedAt } = credential as { kind?: unknown; issuedAt?: unknown };
-  if (typeof kind !== 'string') throw new TypeError('credential.kind must be a string');
-  if (typeof issuedAt !== 'number' || !Number.isFinite(issuedAt)) {
-    throw new TypeError('credential.issuedAt must be a finite number of milliseconds');
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
+    throw new TypeError(`userId must be a string of 1 to ${MAX_USER_ID_LENGTH} characters`);
   }
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
-  return value;
+function assertIssuedAtMs(issuedAtMs: unknown): asserts issuedAtMs is number {
+  if (typeof issuedAtMs !== 'number' || !Number.isFinite(issuedAtMs)) {
+    throw new TypeError('issuedAtMs must be a finite number of milliseconds');
+  }
 }
 
-function asStoreError(error: unknown): LatchkeyError {
-  if (LatchkeyError.is(error, 'STORE_UNAVAILABLE')) return error;
-  return new StoreUnavailableError('connection', { cause: error });
-}
-
-function intervalMs(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_RECONCILE_INTERVAL_MS;
-  if (!Number.isSafeInteger(value) || value < 0 || value > MAX_TIMER_MS) {
-    throw new TypeError(`reconcileIntervalMs must be an integer from 0 to ${MAX_TIMER_MS}`);
+function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw new TypeError(`${name} must be an integer from ${min} to ${MAX_TIMER_MS}`);
   }
   return value;
+}
+
+function refusal(decision: RevocationDecision): LatchkeyError | undefined {
+  if (decision.ok) return undefined;
+  return decision.code === 'UNAUTHENTICATED'
+    ? new UnauthenticatedError('revoked')
+    : new CapacityExhaustedError('registry-full');
 }
 
 function defaultOnError(error: unknown): void {
@@ -238,221 +183,229 @@ function defaultOnError(error: unknown): void {
  *
  * @example
  * ```ts
- * const registry = createRegistry({ watermarkTtlMs: 15 * 60_000, maxLeasesPerUser: 8 });
- * const lease = registry.register(user, { kind: 'exec', issuedAt });
+ * const registry = createRegistry({ watermarkTtlMs: 3_600_000, maxLeasesPerUser: 8, bus });
+ * const lease = await registry.register(userId, { issuedAtMs, kind: 'exec' });
  * try { await runShell(lease.signal); } finally { lease.release(); }
  * ```
  */
 export function createRegistry(options: RegistryOptions): Registry {
-  const ttlMs = positiveInteger('watermarkTtlMs', options.watermarkTtlMs);
-  const cap = positiveInteger('maxLeasesPerUser', options.maxLeasesPerUser ?? DEFAULT_MAX_LEASES_PER_USER);
-  const maxWatermarks = positiveInteger('maxWatermarks', options.maxWatermarks ?? DEFAULT_MAX_WATERMARKS);
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const ttlMs = integerOption('watermarkTtlMs', options.watermarkTtlMs, Number.NaN, 1);
+  if (Number.isNaN(ttlMs)) throw new TypeError('watermarkTtlMs is required');
+  const toleranceMs = integerOption(
+    'clockToleranceMs',
+    options.clockToleranceMs,
+    DEFAULT_CLOCK_TOLERANCE_MS,
+    0,
+  );
+  const maxLeasesPerUser = integerOption(
+    'maxLeasesPerUser',
+    options.maxLeasesPerUser,
+    DEFAULT_MAX_LEASES_PER_USER,
+    1,
+  );
+  const maxUsers = integerOption('maxUsers', options.maxUsers, DEFAULT_MAX_USERS, 1);
+  const maxWatermarks = integerOption('maxWatermarks', options.maxWatermarks, DEFAULT_MAX_WATERMARKS, 1);
+  const staleAfterMs = integerOption('staleAfterMs', options.staleAfterMs, DEFAULT_STALE_AFTER_MS, 1);
+  const storeTimeoutMs = integerOption('storeTimeoutMs', options.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS, 1);
+  const reconcileEvery = integerOption(
+    'reconcileIntervalMs',
+    options.reconcileIntervalMs,
+    DEFAULT_RECONCILE_INTERVAL_MS,
+    0,
+  );
   const now = options.now ?? Date.now;
   const bus = options.bus;
   const onError = options.onError ?? defaultOnError;
-  const reconcileEvery = intervalMs(options.reconcileIntervalMs);
   const origin = randomUUID();
 
-  const users = new Map<string, Set<LiveLease>>();
-  const watermarks: WatermarkTable = createWatermarkTable({ ttlMs, max: maxWatermarks, now });
-  let nextId = 1;
+  const leases = new LeaseTable({ maxLeasesPerUser, maxUsers });
+  const view = createRevocationView({
+    keepMs: ttlMs + toleranceMs,
+    maxEntries: maxWatermarks,
+    now,
+    shared: bus !== undefined,
+  });
+  const deadlines = createDeadlines(storeTimeoutMs);
+  let closed = false;
 
-  const open = (userId: string, credential: LeaseCredential): Lease => {
-    // Watermark before cap: a revoked credential is told so, not told to wait.
-    watermarks.check(userId, credential.issuedAt);
-    let set = users.get(userId);
-    if (set === undefined) {
-      set = new Set();
-      users.set(userId, set);
-    } else if (set.size >= cap) {
-      throw new TooManySessionsError();
-    }
-    const lease = new LiveLease(nextId++, userId, credential.kind, credential.issuedAt, set, users);
-    set.add(lease);
-    return lease;
+  // One store read per user in flight, however many requests wait on it.
+  const inFlight = new Map<string, Promise<number | undefined>>();
+  const readStored = (sharedBus: RevocationBus, userId: string): Promise<number | undefined> => {
+    let flight = inFlight.get(userId);
+    if (flight !== undefined) return flight;
+    const epoch = view.epoch;
+    flight = deadlines
+      .run(() => sharedBus.watermark(userId))
+      .then((stored) => {
+        view.learn(userId, stored, epoch);
+        return stored;
+      });
+    const started = flight;
+    const settle = (): void => {
+      if (inFlight.get(userId) === started) inFlight.delete(userId);
+    };
+    started.then(settle, settle);
+    inFlight.set(userId, started);
+    return started;
   };
 
-  // Revocation first, then aborts: an abort listener that registers again for the same user already
-  // meets the new watermark.
-  const cancelLocal = (userId: string, at: number, reason: CancelReason): number => {
-    watermarks.record(userId, at);
-    const set = users.get(userId);
-    if (set === undefined) return 0;
-    users.delete(userId);
-    const error = new SessionRevokedError(reason);
-    let cancelled = 0;
-    for (const lease of set) {
-      lease.cancel(error);
-      cancelled++;
-    }
-    set.clear();
-    return cancelled;
+  const decideWithStore = async (userId: string, issuedAtMs: number): Promise<RevocationDecision> => {
+    // Without a bus the view always decides; reaching here means a bus is configured.
+    const stored = await readStored(bus as RevocationBus, userId);
+    // After the await: a logout may have arrived meanwhile, and decideWith consults the table too.
+    return view.decideWith(userId, issuedAtMs, stored);
   };
 
-  // A stored watermark this instance may have missed the message for: the same record-then-abort order
-  // as cancelLocal, but only leases issued at or before it end; a lease from a later login stays.
-  const cancelUpTo = (userId: string, at: number): number => {
-    // Only when it is news: re-recording a known watermark on every pass would keep refreshing its LRU
-    // slot and TTL, and push other watermarks toward the floor of a full table.
-    const known = watermarks.get(userId);
-    if (known === undefined || known < at) watermarks.record(userId, at);
-    const set = users.get(userId);
-    if (set === undefined) return 0;
-    const victims: LiveLease[] = [];
-    for (const lease of set) if (issuedAtOrBefore(lease.issuedAt, at)) victims.push(lease);
-    if (victims.length === 0) return 0;
-    // Out of the set before any abort: listeners may release or register leases of this user.
-    for (const lease of victims) set.delete(lease);
-    if (set.size === 0 && users.get(userId) === set) users.delete(userId);
-    const error = new SessionRevokedError('logout');
-    for (const lease of victims) lease.cancel(error);
-    return victims.length;
+  const check = async (userId: string, issuedAtMs: number): Promise<void> => {
+    const decision = view.decide(userId, issuedAtMs) ?? (await decideWithStore(userId, issuedAtMs));
+    const error = refusal(decision);
+    if (error !== undefined) throw error;
+  };
+
+  const onRevocation = (revocation: Revocation): void => {
+    if (revocation.origin === origin) return;
+    // Record first, then abort: an abort listener that registers again already meets the watermark.
+    view.record(revocation.userId, revocation.revokedAtMs);
+    leases.cancelUser(revocation.userId, new SessionRevokedError('logout'));
   };
 
   const reconcile = async (): Promise<number> => {
     if (bus === undefined) return 0;
-    const pending = [...users.keys()];
-    let next = 0;
-    let cancelled = 0;
-    let failure: LatchkeyError | undefined;
-    // A fixed pool of readers, never one read per user at once. After a failure no new read starts: with
-    // the store down every read would wait for its timeout; the next trigger tries them all again.
-    const reader = async (): Promise<void> => {
-      for (let userId = pending[next++]; userId !== undefined; userId = pending[next++]) {
-        if (failure !== undefined) return;
-        if (!users.has(userId)) continue;
-        let stored: number | undefined;
-        try {
-          stored = await bus.watermark(userId);
-        } catch (error) {
-          failure ??= asStoreError(error);
-          return;
-        }
-        if (stored !== undefined) cancelled += cancelUpTo(userId, stored);
-      }
-    };
-    const readers = Math.min(RECONCILE_CONCURRENCY, pending.length);
-    await Promise.all(Array.from({ length: readers }, reader));
-    if (failure !== undefined) throw failure;
-    return cancelled;
+    const revokedByStore = new SessionRevokedError('logout');
+    return reconcileOnce({
+      userIds: () => leases.userIds(),
+      has: (userId) => leases.has(userId),
+      read: (userId) => deadlines.run(() => bus.watermark(userId)),
+      apply: (userId, watermarkMs) => {
+        const known = view.watermark(userId);
+        // Only when it is news: re-recording a known watermark would keep pushing it to the back.
+        if (known === undefined || known < watermarkMs) view.record(userId, watermarkMs);
+        return leases.cancelIssuedUpTo(userId, watermarkMs, revokedByStore);
+      },
+    });
   };
+  const background = createBackgroundReconcile(reconcile, onError);
 
-  // Background passes never overlap: a trigger during a pass asks for one more pass after it, because the
-  // running pass may have read the store before the watermark it is meant to catch was written.
-  let running = false;
-  let again = false;
-  const reconcileInBackground = (): void => {
-    if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    reconcile()
-      .catch(onError)
-      .finally(() => {
-        running = false;
-        if (again) {
-          again = false;
-          reconcileInBackground();
-        }
-      });
+  let staleTimer: ReturnType<typeof setTimeout> | undefined;
+  const listener: RevocationListener = {
+    onRevocation,
+    onLive() {
+      if (closed) return;
+      if (!view.live) {
+        view.resume();
+        // Messages of the gap (or from before the start) are lost: catch the live leases up.
+        if (leases.users > 0) background.trigger();
+      }
+      if (staleTimer === undefined) {
+        staleTimer = setTimeout(() => view.lose(), staleAfterMs);
+        staleTimer.unref();
+      } else {
+        staleTimer.refresh();
+      }
+    },
+    onLost() {
+      view.lose();
+    },
   };
 
   let subscription: RevocationSubscription | undefined;
-  let closed = false;
-  const ready: Promise<void> =
-    bus === undefined
-      ? Promise.resolve()
-      : bus
-          .subscribe((revocation: Revocation) => {
-            if (revocation.origin === origin) return;
-            cancelLocal(revocation.userId, revocation.at, 'logout');
-          }, reconcileInBackground)
-          .then((live) => {
-            subscription = live;
-            if (closed) return live.unsubscribe();
-            return undefined;
-          });
-  // The rejection is kept for registerAsync / ready; report it once so it is never silent.
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const subscribe = (sharedBus: RevocationBus): Promise<void> =>
+    sharedBus.subscribe(listener).then(
+      async (live) => {
+        if (closed) {
+          await live.unsubscribe();
+          return;
+        }
+        subscription = live;
+      },
+      (error: unknown) => {
+        const failure = toStoreError(error);
+        if (!closed) {
+          retryTimer = setTimeout(() => {
+            subscribe(sharedBus).catch(onError);
+          }, SUBSCRIBE_RETRY_MS);
+          retryTimer.unref();
+        }
+        throw failure;
+      },
+    );
+  const ready: Promise<void> = bus === undefined ? Promise.resolve() : subscribe(bus);
+  // The rejection is kept for `ready`; reported once so it is never silent.
   ready.catch(onError);
 
-  let timer: ReturnType<typeof setInterval> | undefined;
+  let reconcileTimer: ReturnType<typeof setInterval> | undefined;
   if (bus !== undefined && reconcileEvery > 0) {
-    timer = setInterval(() => {
-      if (users.size > 0) reconcileInBackground();
+    reconcileTimer = setInterval(() => {
+      if (leases.users > 0) background.trigger();
     }, reconcileEvery);
     // A safety net must not keep the process alive on its own.
-    timer.unref();
+    reconcileTimer.unref();
   }
 
-  const fanOut = (userId: string, at: number): Promise<void> => {
-    if (bus === undefined) return Promise.resolve();
-    return bus.publish({ userId, at, origin }).catch((error: unknown) => {
-      throw asStoreError(error);
-    });
+  const cancelAll = (reason?: CancelReason | LatchkeyError): number => {
+    const error =
+      reason === undefined
+        ? new StoreUnavailableError('closed')
+        : typeof reason === 'string'
+          ? new SessionRevokedError(reason)
+          : reason;
+    if (!LatchkeyError.is(error)) throw new TypeError('reason must be a cancel reason or a LatchkeyError');
+    return leases.cancelAll(error);
   };
 
   return {
-    register(userId, credential) {
-      if (bus !== undefined) throw new TypeError('a registry with a bus opens leases with registerAsync');
+    async register(userId, registerOptions) {
       assertUserId(userId);
-      assertCredential(credential);
-      return open(userId, credential);
-    },
-    async registerAsync(userId, credential) {
-      assertUserId(userId);
-      assertCredential(credential);
-      // Local answer first: a known revocation is refused without a round trip.
-      watermarks.check(userId, credential.issuedAt);
-      if (bus !== undefined) {
-        // Subscribed before reading the store: a logout after the read reaches us as a message.
-        try {
-          await ready;
-        } catch (error) {
-          throw asStoreError(error);
-        }
-        let stored: number | undefined;
-        try {
-          stored = await bus.watermark(userId);
-        } catch (error) {
-          throw asStoreError(error);
-        }
-        if (stored !== undefined) watermarks.record(userId, stored);
+      if (typeof registerOptions !== 'object' || registerOptions === null) {
+        throw new TypeError('register options must be an object');
       }
-      return open(userId, credential);
+      const { issuedAtMs, kind = DEFAULT_KIND } = registerOptions;
+      assertIssuedAtMs(issuedAtMs);
+      if (typeof kind !== 'string') throw new TypeError('kind must be a string');
+      if (closed) throw new StoreUnavailableError('closed');
+      await check(userId, issuedAtMs);
+      if (closed) throw new StoreUnavailableError('closed');
+      return leases.open(userId, issuedAtMs, kind);
     },
-    cancelUser(userId, reason = 'logout') {
+    async revoke(userId, reason = 'logout') {
       assertUserId(userId);
-      const at = now();
-      const cancelled = cancelLocal(userId, at, reason);
-      if (bus !== undefined) fanOut(userId, at).catch(onError);
-      return cancelled;
+      const revokedAtMs = now();
+      view.record(userId, revokedAtMs);
+      const ended = leases.cancelUser(userId, new SessionRevokedError(reason));
+      if (bus !== undefined) await deadlines.run(() => bus.publish({ userId, revokedAtMs, origin }));
+      return ended;
     },
-    async revokeUser(userId, reason = 'logout') {
+    async assertNotRevoked(userId, issuedAtMs) {
       assertUserId(userId);
-      const at = now();
-      const cancelled = cancelLocal(userId, at, reason);
-      await fanOut(userId, at);
-      return cancelled;
+      assertIssuedAtMs(issuedAtMs);
+      await check(userId, issuedAtMs);
+    },
+    decideRevocation(userId, issuedAtMs) {
+      assertUserId(userId);
+      assertIssuedAtMs(issuedAtMs);
+      return view.decide(userId, issuedAtMs);
     },
     count(userId) {
-      if (userId === undefined) {
-        let sum = 0;
-        for (const set of users.values()) sum += set.size;
-        return sum;
-      }
-      return users.get(userId)?.size ?? 0;
+      return leases.count(userId);
+    },
+    get users() {
+      return leases.users;
     },
     reconcile,
-    get users() {
-      return users.size;
-    },
+    cancelAll,
     ready,
     async close() {
+      if (closed) return;
       closed = true;
-      clearInterval(timer);
-      timer = undefined;
+      cancelAll();
+      background.stop();
+      clearInterval(reconcileTimer);
+      clearTimeout(staleTimer);
+      clearTimeout(retryTimer);
+      // No more messages: from now on only the store can answer a revocation check.
+      view.lose();
       const live = subscription;
       subscription = undefined;
       if (live !== undefined) await live.unsubscribe();

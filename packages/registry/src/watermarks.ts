@@ -1,56 +1,55 @@
-import { CapacityExhaustedError, SessionRevokedError } from '@latchkey/errors';
-import { LRUCache } from 'lru-cache';
-
 /**
- * The one comparison rule: a credential issued at or before its user's watermark is revoked. Shared by
- * the registration check and the registry's reconcile, so both always agree on the boundary.
+ * Revocation watermarks: for each user, the latest moment they were logged out (milliseconds). A
+ * credential issued at or before its user's watermark is refused.
+ *
+ * Every watermark is kept for the same `keepMs` from when it was recorded, so insertion order is expiry
+ * order: the table is a `Map` in that order, expired entries are dropped from its front as new ones
+ * arrive (amortised O(1), never a scan of live entries), and when it is full of live entries the oldest
+ * one is handed to `onEvict` (the registry folds it into a global floor, or, with a shared store,
+ * remembers that misses must read the store until it would have expired). Every operation is O(1).
  *
  * @example
  * ```ts
- * issuedAtOrBefore(1_000, 1_000); // true: issued in the very millisecond of the logout
- * issuedAtOrBefore(1_001, undefined); // false: the user has no watermark
+ * const table = createWatermarkTable({ keepMs: 3_605_000, max: 100_000, now: Date.now, onEvict });
+ * table.record('alice', Date.now());
+ * table.get('alice'); // the logout moment
  * ```
  */
-export function issuedAtOrBefore(issuedAt: number, watermark: number | undefined): boolean {
-  return watermark !== undefined && issuedAt <= watermark;
+export interface WatermarkTable {
+  /**
+   * Raises the user's watermark to `revokedAtMs` (a lower value never lowers it; it then changes
+   * nothing) and keeps it for `keepMs` from now.
+   */
+  record(userId: string, revokedAtMs: number): void;
+  /** The user's live watermark, if any. */
+  get(userId: string): number | undefined;
+  /** Entries held (expired ones may be counted until they reach the front). */
+  readonly size: number;
+}
+
+/** A watermark pushed out of a full table while still live. */
+export interface EvictedWatermark {
+  readonly userId: string;
+  readonly revokedAtMs: number;
+  /** When it would have expired. */
+  readonly expiresAtMs: number;
 }
 
 /** Options for {@link createWatermarkTable}. */
 export interface WatermarkTableOptions {
-  /** How long a watermark is kept: the longest lifetime of any credential it may have to refuse. */
-  readonly ttlMs: number;
-  /** Most watermarks kept at once. */
+  /** How long a watermark is kept: the longest credential lifetime plus the clock tolerance. */
+  readonly keepMs: number;
+  /** Most watermarks held at once. */
   readonly max: number;
-  /** Clock in milliseconds. */
+  /** Clock, milliseconds since the epoch. */
   readonly now: () => number;
+  /** Receives each live watermark pushed out by a newer one when the table is full. */
+  readonly onEvict: (evicted: EvictedWatermark) => void;
 }
 
-/**
- * Revocation watermarks: for each user, the latest moment they were logged out. A credential issued at
- * or before its user's watermark is refused.
- *
- * Bounded without ever forgetting: when the table is full, the OLDEST watermark is folded into a global
- * floor instead of being dropped. Until that floor ages out (one TTL, after which every credential it
- * could concern has expired), a credential issued at or before it is refused for every user with
- * `CAPACITY_EXHAUSTED` (`registry-full`): the table can no longer tell whether that user was logged
- * out, so it says no. Folding the oldest entry keeps the refused set as small as it can be.
- *
- * @example
- * ```ts
- * const table = createWatermarkTable({ ttlMs: 3_600_000, max: 100_000, now: Date.now });
- * table.record('alice', Date.now());
- * table.check('alice', issuedAt); // throws SessionRevokedError('issued-before-revocation')
- * ```
- */
-export interface WatermarkTable {
-  /** Raises the user's watermark to `at` (a lower `at` never lowers it) and restarts its TTL. */
-  record(userId: string, at: number): void;
-  /** Throws when a credential issued at `issuedAt` must be refused for `userId`. */
-  check(userId: string, issuedAt: number): void;
-  /** The user's live watermark, if any. */
-  get(userId: string): number | undefined;
-  /** Live watermarks held (stale ones may still be counted until touched). */
-  readonly size: number;
+interface Entry {
+  readonly revokedAtMs: number;
+  readonly expiresAtMs: number;
 }
 
 /**
@@ -58,47 +57,48 @@ export interface WatermarkTable {
  *
  * @example
  * ```ts
- * const table = createWatermarkTable({ ttlMs: 60_000, max: 10, now: () => clock });
+ * const table = createWatermarkTable({ keepMs: 60_000, max: 10, now: () => clock, onEvict: () => {} });
  * ```
  */
 export function createWatermarkTable(options: WatermarkTableOptions): WatermarkTable {
-  const { ttlMs, max, now } = options;
-  // The floor summarises evicted watermarks: the latest of them, and when it stops mattering.
-  let floorAt = Number.NEGATIVE_INFINITY;
-  let floorUntil = Number.NEGATIVE_INFINITY;
-  const cache = new LRUCache<string, number>({
-    max,
-    ttl: ttlMs,
-    // No timers and no cached clock: staleness is decided by the injected clock at each call.
-    ttlResolution: 0,
-    perf: { now },
-    dispose(value, _key, reason) {
-      if (reason !== 'evict') return;
-      if (value > floorAt) floorAt = value;
-      floorUntil = Math.max(floorUntil, now() + ttlMs);
-    },
-  });
+  const { keepMs, max, now, onEvict } = options;
+  const entries = new Map<string, Entry>();
+
+  const dropExpiredFront = (at: number): void => {
+    for (const [userId, entry] of entries) {
+      if (entry.expiresAtMs > at) return;
+      entries.delete(userId);
+    }
+  };
 
   return {
-    record(userId, at) {
-      // peek, not get: reading never changes the eviction order, so the oldest write is evicted first.
-      const current = cache.peek(userId);
-      cache.set(userId, current !== undefined && current > at ? current : at);
-    },
-    check(userId, issuedAt) {
-      if (issuedAtOrBefore(issuedAt, cache.peek(userId))) {
-        throw new SessionRevokedError('issued-before-revocation');
+    record(userId, revokedAtMs) {
+      const at = now();
+      const current = entries.get(userId);
+      if (current !== undefined) {
+        if (current.expiresAtMs > at && current.revokedAtMs >= revokedAtMs) return;
+        // Re-inserted at the back: its expiry is now the latest.
+        entries.delete(userId);
       }
-      if (issuedAt <= floorAt) {
-        if (now() < floorUntil) throw new CapacityExhaustedError('registry-full');
-        floorAt = Number.NEGATIVE_INFINITY;
+      dropExpiredFront(at);
+      if (entries.size >= max) {
+        const oldest = entries.entries().next().value;
+        if (oldest !== undefined) {
+          entries.delete(oldest[0]);
+          onEvict({ userId: oldest[0], ...oldest[1] });
+        }
       }
+      entries.set(userId, { revokedAtMs, expiresAtMs: at + keepMs });
     },
     get(userId) {
-      return cache.peek(userId);
+      const entry = entries.get(userId);
+      if (entry === undefined) return undefined;
+      if (entry.expiresAtMs > now()) return entry.revokedAtMs;
+      entries.delete(userId);
+      return undefined;
     },
     get size() {
-      return cache.size;
+      return entries.size;
     },
   };
 }

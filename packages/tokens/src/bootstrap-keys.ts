@@ -1,45 +1,20 @@
 /**
  * Keys of the bootstrap issuer: the creator of sessions signs bootstrap tokens with the private key,
- * every sandbox verifies them with the public key. Both come from configuration (PEM or JWK text).
+ * every sandbox verifies them with the public key. Both come from configuration (PEM or JWK) and are
+ * read by the one key-text reader (`key-text.ts`), held to the bootstrap algorithm.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { keyFitsAlgorithm, type SignatureAlgorithm } from './signature.js';
+import type { KeyObject } from 'node:crypto';
+import { importPrivateKeyText, importPublicKeyText } from './key-text.js';
+import type { SignatureAlgorithm } from './signature.js';
 
 /** Algorithms a bootstrap token may be signed with. `RS256` is the default. */
 export type BootstrapAlgorithm = SignatureAlgorithm;
 
-// Members that only a private (or secret) JWK carries.
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-
-function toJwk(input: string | object): Record<string, unknown> | undefined {
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function isPem(input: string | object): input is string {
-  return typeof input === 'string' && input.trimStart().startsWith('-----');
-}
-
-function checkJwkMetadata(jwk: Record<string, unknown>, algorithm: BootstrapAlgorithm): void {
-  if (jwk.alg !== undefined && jwk.alg !== algorithm)
-    throw new TypeError('the JWK alg does not match the algorithm');
-  if (jwk.use !== undefined && jwk.use !== 'sig') throw new TypeError('the JWK is not a signing key');
-}
-
-function checkFits(key: KeyObject, algorithm: BootstrapAlgorithm): KeyObject {
-  if (!keyFitsAlgorithm(key, algorithm)) {
-    throw new TypeError(`the key does not fit ${algorithm} (key type, curve, or RSA under 2048 bits)`);
-  }
-  return key;
+function toText(input: string | object): string {
+  if (typeof input === 'string') return input;
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new TypeError('expected a PEM or a JWK');
+  return JSON.stringify(input);
 }
 
 /**
@@ -56,29 +31,7 @@ export function importBootstrapPublicKey(
   input: string | object,
   algorithm: BootstrapAlgorithm = 'RS256',
 ): KeyObject {
-  let key: KeyObject;
-  if (isPem(input)) {
-    // createPublicKey would quietly derive a public key from a private PEM: refuse private PEMs instead.
-    if (!input.trimStart().startsWith('-----BEGIN PUBLIC KEY-----'))
-      throw new TypeError('expected an SPKI public key');
-    try {
-      key = createPublicKey({ key: input, format: 'pem' });
-    } catch {
-      throw new TypeError('expected an SPKI public key');
-    }
-  } else {
-    const jwk = toJwk(input);
-    if (jwk === undefined) throw new TypeError('expected a PEM or JWK public key');
-    if (PRIVATE_MEMBERS.some((member) => member in jwk))
-      throw new TypeError('expected a public key, got private material');
-    checkJwkMetadata(jwk, algorithm);
-    try {
-      key = createPublicKey({ key: jwk, format: 'jwk' });
-    } catch {
-      throw new TypeError('expected a PEM or JWK public key');
-    }
-  }
-  return checkFits(key, algorithm);
+  return importPublicKeyText(toText(input), algorithm);
 }
 
 /**
@@ -94,19 +47,5 @@ export function importBootstrapPrivateKey(
   input: string | object,
   algorithm: BootstrapAlgorithm = 'RS256',
 ): KeyObject {
-  let key: KeyObject;
-  try {
-    if (isPem(input)) key = createPrivateKey({ key: input, format: 'pem' });
-    else {
-      const jwk = toJwk(input);
-      if (jwk === undefined) throw new TypeError('expected a PEM or JWK private key');
-      checkJwkMetadata(jwk, algorithm);
-      key = createPrivateKey({ key: jwk, format: 'jwk' });
-    }
-  } catch (error) {
-    if (error instanceof TypeError && !('code' in error)) throw error;
-    throw new TypeError('expected a PEM or JWK private key');
-  }
-  if (key.type !== 'private') throw new TypeError('expected a private key');
-  return checkFits(key, algorithm);
+  return importPrivateKeyText(toText(input), algorithm);
 }

@@ -77,8 +77,8 @@ describe('createBootstrapIssuer', () => {
     expect(verified).toMatchObject({
       sessionId: SESSION_ID,
       sessionPublicJwk: sessionJwk,
-      jti: payload.jti,
-      expiresAt: NOW + 60,
+      tokenId: payload.jti,
+      expiresAtSeconds: NOW + 60,
     });
     expect(verified.sessionPublicKey.equals(ec.publicKey)).toBe(true);
   });

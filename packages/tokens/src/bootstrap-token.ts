@@ -3,7 +3,7 @@
  * They carry the session id (`sub`) and the session public key (`session_public_key`). Signing and
  * signature verification go through jose; the checks jose does not do by default are added around it.
  */
-import { type KeyObject, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   InvalidBootstrapTokenError,
   LatchkeyError,
@@ -12,19 +12,25 @@ import {
 } from '@latchkey/errors';
 import { jwtVerify, SignJWT } from 'jose';
 import type { BootstrapAlgorithm } from './bootstrap-keys.js';
-import { type ClaimRules, checkClaims, integerOption, SESSION_ID_PATTERN, stringOption } from './claims.js';
+import { type ClaimRules, checkClaims, deepFreeze, isSessionId } from './claims.js';
 import { BOOTSTRAP_TYP, checkHeader, decodePayload, decodeSignature, splitCompact } from './compact.js';
+import {
+  clockOption,
+  functionOption,
+  integerOption,
+  isKeyObject,
+  keyOption,
+  stringOption,
+  toleranceOption,
+} from './options.js';
+import { MIN_RANDOM_ID_LENGTH, randomTokenId } from './random-id.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { exportSessionPublicJwk, parseSessionPublicJwk, type SessionPublicJwk } from './session-keys.js';
-import { keyFitsAlgorithm } from './signature.js';
 
 /** Hard maximum lifetime of a bootstrap token, in seconds. */
 export const MAX_BOOTSTRAP_TTL_SECONDS = 300;
 /** Default lifetime of a bootstrap token, in seconds. */
 export const DEFAULT_BOOTSTRAP_TTL_SECONDS = 60;
-/** Default clock tolerance of the verifiers, in seconds. */
-export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
-const MAX_CLOCK_TOLERANCE_SECONDS = 60;
 
 /** Options of {@link createBootstrapIssuer}. */
 export interface BootstrapIssuerOptions {
@@ -67,10 +73,7 @@ export interface BootstrapIssuer {
  */
 export function createBootstrapIssuer(options: BootstrapIssuerOptions): BootstrapIssuer {
   const algorithm = options.algorithm ?? 'RS256';
-  const { privateKey } = options;
-  if (privateKey?.type !== 'private' || !keyFitsAlgorithm(privateKey, algorithm)) {
-    throw new TypeError(`privateKey must be a private key that fits ${algorithm}`);
-  }
+  const privateKey = keyOption('privateKey', options.privateKey, 'private', [algorithm]);
   const issuer = stringOption('issuer', options.issuer);
   const audience = stringOption('audience', options.audience);
   const ttl = integerOption(
@@ -80,18 +83,18 @@ export function createBootstrapIssuer(options: BootstrapIssuerOptions): Bootstra
     1,
     MAX_BOOTSTRAP_TTL_SECONDS,
   );
-  const now = options.now ?? Date.now;
-  const randomId = options.randomId ?? ((): string => randomBytes(16).toString('base64url'));
+  const now = clockOption(options.now);
+  const randomId = functionOption('randomId', options.randomId) ?? randomTokenId;
 
   return {
     async issue(subject: BootstrapSubject): Promise<string> {
-      if (typeof subject?.sessionId !== 'string' || !SESSION_ID_PATTERN.test(subject.sessionId)) {
+      if (!isSessionId(subject?.sessionId)) {
         throw new TypeError('sessionId must be 1 to 128 URL-safe characters');
       }
       const sessionPublicJwk = toPublicJwk(subject.sessionPublicKey);
       const jti = randomId();
-      if (typeof jti !== 'string' || jti.length < 16)
-        throw new TypeError('randomId must return at least 128 random bits');
+      if (typeof jti !== 'string' || jti.length < MIN_RANDOM_ID_LENGTH || jti.length > 256)
+        throw new TypeError('randomId must return at least 128 random bits (22 to 256 characters)');
       const iat = Math.floor(now() / 1000);
       return new SignJWT({ session_public_key: { ...sessionPublicJwk } })
         .setProtectedHeader({ alg: algorithm, typ: BOOTSTRAP_TYP })
@@ -111,14 +114,6 @@ function toPublicJwk(key: KeyObject | SessionPublicJwk): SessionPublicJwk {
   const parsed = parseSessionPublicJwk(key);
   if (parsed === undefined) throw new TypeError('sessionPublicKey must be a public P-256 key');
   return parsed.jwk;
-}
-
-function isKeyObject(value: unknown): value is KeyObject {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'KeyObject'
-  );
 }
 
 /** Options of {@link createBootstrapVerifier}. */
@@ -145,11 +140,14 @@ export interface VerifiedBootstrap {
   /** The session public key, ready to verify session tokens. */
   readonly sessionPublicKey: KeyObject;
   readonly sessionPublicJwk: SessionPublicJwk;
-  readonly jti: string;
+  /** `jti` (always present in a bootstrap token), claimed once in the replay guard. */
+  readonly tokenId: string;
   /** `iat`, in epoch seconds. */
-  readonly issuedAt: number;
+  readonly issuedAtSeconds: number;
   /** `exp`, in epoch seconds. */
-  readonly expiresAt: number;
+  readonly expiresAtSeconds: number;
+  /** The whole claims set, deeply frozen. */
+  readonly claims: Readonly<Record<string, unknown>>;
 }
 
 /** Verifies bootstrap tokens. */
@@ -199,33 +197,26 @@ function joseReason(error: unknown): TokenFailureReason {
  * ```
  */
 export function createBootstrapVerifier(options: BootstrapVerifierOptions): BootstrapVerifier {
-  const { publicKey, replayGuard } = options;
+  const { replayGuard } = options;
   const algorithms = [...(options.algorithms ?? ['RS256'])];
   if (algorithms.length === 0) throw new TypeError('algorithms must not be empty');
-  if (publicKey?.type !== 'public' || !algorithms.every((alg) => keyFitsAlgorithm(publicKey, alg))) {
-    throw new TypeError('publicKey must be a public key that fits every allowed algorithm');
-  }
+  const publicKey = keyOption('publicKey', options.publicKey, 'public', algorithms);
   if (typeof replayGuard?.claim !== 'function') throw new TypeError('replayGuard is required');
-  const tolerance = integerOption(
-    'clockToleranceSeconds',
-    options.clockToleranceSeconds,
-    DEFAULT_CLOCK_TOLERANCE_SECONDS,
-    0,
-    MAX_CLOCK_TOLERANCE_SECONDS,
-  );
+  const tolerance = toleranceOption(options.clockToleranceSeconds);
   const { expectedSessionId } = options;
-  if (expectedSessionId !== undefined && !SESSION_ID_PATTERN.test(expectedSessionId)) {
+  if (expectedSessionId !== undefined && !isSessionId(expectedSessionId)) {
     throw new TypeError('expectedSessionId must be 1 to 128 URL-safe characters');
   }
   const rules: ClaimRules = {
     issuer: stringOption('issuer', options.issuer),
     audience: stringOption('audience', options.audience),
+    isSubject: isSessionId,
     subject: expectedSessionId,
     maxLifetimeSeconds: MAX_BOOTSTRAP_TTL_SECONDS,
     toleranceSeconds: tolerance,
     requireJti: true,
   };
-  const now = options.now ?? Date.now;
+  const now = clockOption(options.now);
   const fail = (reason: TokenFailureReason): never => {
     throw new InvalidBootstrapTokenError(reason);
   };
@@ -276,9 +267,10 @@ export function createBootstrapVerifier(options: BootstrapVerifierOptions): Boot
         sessionId: claims.sub as string,
         sessionPublicKey: session.key,
         sessionPublicJwk: session.jwk,
-        jti,
-        issuedAt: claims.iat as number,
-        expiresAt: exp,
+        tokenId: jti,
+        issuedAtSeconds: claims.iat as number,
+        expiresAtSeconds: exp,
+        claims: deepFreeze(claims),
       });
     },
   };

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ClaimRules, checkClaims, integerOption } from './claims.js';
+import { type ClaimRules, checkClaims, isSessionId, isUserId } from './claims.js';
 
 const NOW = 1_000_000;
 const rules: ClaimRules = {
   issuer: 'iss',
   audience: 'aud',
+  isSubject: isSessionId,
   subject: undefined,
   maxLifetimeSeconds: 300,
   toleranceSeconds: 5,
@@ -42,10 +43,23 @@ describe('checkClaims', () => {
   });
 });
 
-describe('integerOption', () => {
-  it('takes the fallback, and throws TypeError outside the range or for non-integers', () => {
-    expect(integerOption('x', undefined, 7, 1, 10)).toBe(7);
-    expect(() => integerOption('x', 11, 7, 1, 10)).toThrow(TypeError);
-    expect(() => integerOption('x', 1.5, 7, 1, 10)).toThrow(TypeError);
+describe('isUserId', () => {
+  it('accepts 1 to 256 characters (code points) with no control character', () => {
+    expect(isUserId('a')).toBe(true);
+    expect(isUserId('user@example.com')).toBe(true);
+    expect(isUserId('é'.repeat(256))).toBe(true);
+    expect(isUserId('😀'.repeat(256))).toBe(true);
+    expect(isUserId('x'.repeat(256))).toBe(true);
+  });
+
+  it('refuses the empty string, over 256 characters, control characters and non-strings', () => {
+    expect(isUserId('')).toBe(false);
+    expect(isUserId('x'.repeat(257))).toBe(false);
+    expect(isUserId('😀'.repeat(257))).toBe(false);
+    for (const control of ['\u0000', '\n', '\u001f', '\u007f', '\u0085', '\u009f']) {
+      expect(isUserId(`a${control}b`)).toBe(false);
+    }
+    expect(isUserId(7)).toBe(false);
+    expect(isUserId(undefined)).toBe(false);
   });
 });

@@ -17,13 +17,30 @@ describe('splitCompact', () => {
 describe('checkHeader', () => {
   it('checks alg, typ, crit and key-locating headers', () => {
     const typ = 'latchkey-session+jwt';
-    expect(checkHeader(b64({ alg: 'ES256', typ }), typ, ['ES256'])).toEqual({ alg: 'ES256' });
-    expect(checkHeader(b64({ alg: 'ES256', typ, kid: 'k' }), typ, ['ES256'])).toEqual({ alg: 'ES256' });
+    expect(checkHeader(b64({ alg: 'ES256', typ }), typ, ['ES256'])).toEqual({ alg: 'ES256', kid: undefined });
+    expect(checkHeader(b64({ alg: 'ES256', typ, kid: 'k' }), typ, ['ES256'])).toEqual({
+      alg: 'ES256',
+      kid: 'k',
+    });
+    expect(checkHeader(b64({ alg: 'ES256', typ, kid: 7 }), typ, ['ES256'])).toBe('malformed');
     expect(checkHeader(b64({ alg: 'RS256', typ }), typ, ['ES256'])).toBe('alg-not-allowed');
     expect(checkHeader(b64({ alg: 'ES256', typ: `${typ} ` }), typ, ['ES256'])).toBe('wrong-type');
     expect(checkHeader(b64({ alg: 'ES256', typ, crit: [] }), typ, ['ES256'])).toBe('crit');
     expect(checkHeader(b64({ alg: 'ES256', typ, 'x5t#S256': 'x' }), typ, ['ES256'])).toBe('forbidden-header');
     expect(checkHeader(b64({ alg: ['ES256'], typ }), typ, ['ES256'])).toBe('malformed');
     expect(checkHeader(`${b64({ alg: 'ES256', typ })}=`, typ, ['ES256'])).toBe('non-canonical');
+  });
+
+  it.each(['zip', 'cty', 'x5u', 'jwk', 'jku', 'x5c', 'url', 'nonce', 'anything'])(
+    'refuses any header member but alg, typ and kid (%s)',
+    (name) => {
+      const typ = 'latchkey-access+jwt';
+      expect(checkHeader(b64({ alg: 'ES256', typ, [name]: 'x' }), typ, ['ES256'])).toBe('forbidden-header');
+    },
+  );
+
+  it('refuses b64 as an extension, like crit', () => {
+    const typ = 'latchkey-access+jwt';
+    expect(checkHeader(b64({ alg: 'ES256', typ, b64: false }), typ, ['ES256'])).toBe('crit');
   });
 });

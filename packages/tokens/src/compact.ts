@@ -1,10 +1,10 @@
 /**
  * Structural checks shared by both token kinds, done before any signature work: size cap, three
  * canonical base64url segments, strict JSON (no duplicate members), and the header rules of RFC 8725
- * (algorithm allow-list, exact `typ`, no `crit` extension, no key-locating headers).
+ * (algorithm allow-list, exact `typ`, only `alg`, `typ` and `kid`: no `crit` extension, no key-locating headers).
  */
 import type { TokenFailureReason } from '@latchkey/errors';
-import { decodeCanonicalBase64url, isCanonicalBase64url } from './base64url.js';
+import { decodeCanonicalBase64url } from './base64url.js';
 import { parseJsonObject } from './json.js';
 import type { SignatureAlgorithm } from './signature.js';
 
@@ -16,8 +16,13 @@ export const BOOTSTRAP_TYP = 'latchkey-bootstrap+jwt';
 /** `typ` of a session token. */
 export const SESSION_TYP = 'latchkey-session+jwt';
 
-// Headers that point at (or carry) a key. The verifier's key is configured, never taken from the token.
-const FORBIDDEN_HEADERS = ['jku', 'x5u', 'x5c', 'jwk', 'x5t', 'x5t#S256'] as const;
+/** `typ` of an access token (a logged-in user of a dashboard-like service). */
+export const ACCESS_TYP = 'latchkey-access+jwt';
+
+// The only header members any kind accepts. Everything else is refused: `crit`/`b64` as an extension
+// this package does not understand, the rest (`jku`, `x5u`, `x5c`, `jwk`, `zip`, …) because a key or a
+// transformation is never taken from the token.
+const ALLOWED_HEADERS = new Set(['alg', 'typ', 'kid']);
 
 /** The three segments of a compact JWS, as they appear in the token. */
 export interface CompactParts {
@@ -45,24 +50,37 @@ export function splitCompact(token: unknown): CompactParts | TokenFailureReason 
   };
 }
 
-/** Decodes and checks a protected header for `typ` and the allowed algorithms. */
+/** A protected header that passed {@link checkHeader}. */
+export interface CheckedHeader {
+  readonly alg: SignatureAlgorithm;
+  /** The `kid` member, when present: it can only pick among keys the verifier was configured with. */
+  readonly kid: string | undefined;
+}
+
+/**
+ * Decodes and checks a protected header: canonical base64url, strict JSON, `alg` on the allow-list,
+ * `typ` exactly `typ`, a string `kid` when present, and no other member.
+ */
 export function checkHeader(
   segment: string,
   typ: string,
   algorithms: readonly SignatureAlgorithm[],
-): { alg: SignatureAlgorithm } | TokenFailureReason {
+): CheckedHeader | TokenFailureReason {
   const bytes = decodeCanonicalBase64url(segment);
   if (bytes === undefined) return 'non-canonical';
   const header = parseJsonObject(bytes);
   if (typeof header === 'string') return header;
-  const alg = header.alg;
+  const { alg, kid } = header;
   if (typeof alg !== 'string') return 'malformed';
   if (!(algorithms as readonly string[]).includes(alg)) return 'alg-not-allowed';
   if (header.typ !== typ) return 'wrong-type';
-  // No extension is understood, so any `crit` is unknown (RFC 7515 §4.1.11); `b64` only means something with `crit`.
-  if ('crit' in header || 'b64' in header) return 'crit';
-  for (const name of FORBIDDEN_HEADERS) if (name in header) return 'forbidden-header';
-  return { alg: alg as SignatureAlgorithm };
+  for (const name in header) {
+    if (ALLOWED_HEADERS.has(name)) continue;
+    // No extension is understood, so any `crit` is unknown (RFC 7515 §4.1.11); `b64` only means something with `crit`.
+    return name === 'crit' || name === 'b64' ? 'crit' : 'forbidden-header';
+  }
+  if (kid !== undefined && typeof kid !== 'string') return 'malformed';
+  return { alg: alg as SignatureAlgorithm, kid };
 }
 
 /** Decodes a claims segment into a JSON object. */
@@ -76,5 +94,3 @@ export function decodePayload(segment: string): Record<string, unknown> | TokenF
 export function decodeSignature(segment: string): Buffer | TokenFailureReason {
   return decodeCanonicalBase64url(segment) ?? 'non-canonical';
 }
-
-export { isCanonicalBase64url };

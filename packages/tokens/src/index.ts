@@ -1,8 +1,21 @@
 export {
-  createRedisReplayGuard,
-  type RedisReplayClient,
-  type RedisReplayGuardOptions,
-} from './adapters/redis-replay-guard.js';
+  type AccessClaims,
+  type AccessTokenIssuer,
+  type AccessTokenIssuerOptions,
+  type AccessTokenRefresher,
+  type AccessTokenRefresherOptions,
+  type AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+  type CustomArgument,
+  type CustomClaims,
+  createAccessTokenIssuer,
+  createAccessTokenRefresher,
+  createAccessTokenVerifier,
+  DEFAULT_ACCESS_TTL_SECONDS,
+  type IssuedAccessToken,
+  MAX_ACCESS_TTL_SECONDS,
+  type RegisteredAccessClaim,
+} from './access-token.js';
 export {
   type BootstrapAlgorithm,
   importBootstrapPrivateKey,
@@ -17,11 +30,12 @@ export {
   createBootstrapIssuer,
   createBootstrapVerifier,
   DEFAULT_BOOTSTRAP_TTL_SECONDS,
-  DEFAULT_CLOCK_TOLERANCE_SECONDS,
   MAX_BOOTSTRAP_TTL_SECONDS,
   type VerifiedBootstrap,
 } from './bootstrap-token.js';
-export { BOOTSTRAP_TYP, MAX_TOKEN_LENGTH, SESSION_TYP } from './compact.js';
+export { ACCESS_TYP, BOOTSTRAP_TYP, MAX_TOKEN_LENGTH, SESSION_TYP } from './compact.js';
+export { importPrivateKeyText, importPublicKeyText } from './key-text.js';
+export { DEFAULT_CLOCK_TOLERANCE_SECONDS, MAX_CLOCK_TOLERANCE_SECONDS } from './options.js';
 export {
   createMemoryReplayGuard,
   type MemoryReplayGuard,
@@ -57,7 +71,7 @@ export {
   type SessionTokenVerifier,
   type SessionTokenVerifierOptions,
 } from './session-token.js';
-export { type SignatureAlgorithm, verifySignature } from './signature.js';
+export type { SignatureAlgorithm } from './signature.js';
 export {
   createSigningKeyCache,
   type SigningKeyCache,

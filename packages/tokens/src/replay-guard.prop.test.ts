@@ -45,7 +45,7 @@ test.prop([
     const runs = picks.map(([index, useTwin]) => {
       const token = tokens[index] ?? '';
       return verifier.verify(useTwin ? twin(token) : token).then(
-        (claims) => claims.jti,
+        (claims) => claims.tokenId,
         () => undefined,
       );
     });

@@ -18,7 +18,7 @@ export interface SessionKeyInit {
 }
 
 /** Session-token verifier options the holder fixes at creation (the key and session id come at init). */
-export type SessionKeyHolderOptions = Omit<SessionTokenVerifierOptions, 'publicKey' | 'sessionId'>;
+export type SessionKeyHolderOptions = Omit<SessionTokenVerifierOptions, 'publicKey' | 'expectedSessionId'>;
 
 /** The two states of a {@link SessionKeyHolder}. */
 export type SessionKeyHolderState = 'uninitialized' | 'initialized';
@@ -32,11 +32,11 @@ export interface SessionKeyHolder {
    * so of any number of concurrent `/init` requests exactly one wins.
    */
   initialize(init: SessionKeyInit): SessionTokenVerifier;
-  /** The session id; throws `DAEMON_NOT_INITIALIZED` (503) before initialisation. */
+  /** The session id; throws `DAEMON_NOT_INITIALIZED` (503, `SandboxNotInitializedError`) before initialisation. */
   readonly sessionId: string;
-  /** The session public key; throws `DAEMON_NOT_INITIALIZED` (503) before initialisation. */
+  /** The session public key; throws `DAEMON_NOT_INITIALIZED` (503, `SandboxNotInitializedError`) before initialisation. */
   readonly publicKey: KeyObject;
-  /** The session-token verifier; throws `DAEMON_NOT_INITIALIZED` (503) before initialisation. */
+  /** The session-token verifier; throws `DAEMON_NOT_INITIALIZED` (503, `SandboxNotInitializedError`) before initialisation. */
   readonly verifier: SessionTokenVerifier;
   /** Verifies a session token; rejects with `DAEMON_NOT_INITIALIZED` (503) before initialisation. */
   verify(token: string): Promise<SessionClaims>;
@@ -73,7 +73,7 @@ export function createSessionKeyHolder(options: SessionKeyHolderOptions): Sessio
       const verifier = createSessionTokenVerifier({
         ...options,
         publicKey: init.sessionPublicKey,
-        sessionId: init.sessionId,
+        expectedSessionId: init.sessionId,
       });
       installed = { sessionId: init.sessionId, publicKey: init.sessionPublicKey, verifier };
       return verifier;

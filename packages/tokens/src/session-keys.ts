@@ -4,8 +4,8 @@
  * loads many sessions cares about).
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
 import { isCanonicalBase64url } from './base64url.js';
+import { importPrivateKeyText, importPublicKeyText, parseJwkText } from './key-text.js';
 
 /** A public EC P-256 JWK with exactly the members a session key needs. */
 export interface SessionPublicJwk {
@@ -33,22 +33,27 @@ export interface SessionKeyPair {
   readonly privateJwk: SessionPrivateJwk;
 }
 
+const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y'] as const;
+const PRIVATE_MEMBERS = ['kty', 'crv', 'x', 'y', 'd'] as const;
+
 // 32 bytes → 43 base64url characters; canonical spelling only.
-const coordinate = z.string().length(43).refine(isCanonicalBase64url);
-// strictObject: any extra member (`d`, `alg`, `kid`, …) is a rejection, not silently dropped.
-const publicJwkSchema = z.strictObject({
-  kty: z.literal('EC'),
-  crv: z.literal('P-256'),
-  x: coordinate,
-  y: coordinate,
-});
-const privateJwkSchema = z.strictObject({
-  kty: z.literal('EC'),
-  crv: z.literal('P-256'),
-  x: coordinate,
-  y: coordinate,
-  d: coordinate,
-});
+function isCoordinate(value: unknown): boolean {
+  return typeof value === 'string' && value.length === 43 && isCanonicalBase64url(value);
+}
+
+/**
+ * Whether `value` is a P-256 JWK with exactly `members` (any extra member — `d`, `alg`, `kid`, … — is
+ * a rejection, not silently dropped), `kty: EC`, `crv: P-256` and canonical 32-byte coordinates.
+ */
+function isExactP256Jwk(value: unknown, members: readonly string[]): value is Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const jwk = value as Record<string, unknown>;
+  const keys = Object.keys(jwk);
+  if (keys.length !== members.length || !members.every((member) => Object.hasOwn(jwk, member))) return false;
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') return false;
+  for (let i = 2; i < members.length; i++) if (!isCoordinate(jwk[members[i] as string])) return false;
+  return true;
+}
 
 function isP256(key: KeyObject): boolean {
   return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
@@ -59,9 +64,8 @@ function isP256(key: KeyObject): boolean {
  * whose point is on the curve. Returns `undefined` for anything else (the caller picks the error).
  */
 export function parseSessionPublicJwk(value: unknown): { key: KeyObject; jwk: SessionPublicJwk } | undefined {
-  const parsed = publicJwkSchema.safeParse(value);
-  if (!parsed.success) return undefined;
-  const jwk: SessionPublicJwk = { kty: 'EC', crv: 'P-256', x: parsed.data.x, y: parsed.data.y };
+  if (!isExactP256Jwk(value, PUBLIC_MEMBERS)) return undefined;
+  const jwk: SessionPublicJwk = { kty: 'EC', crv: 'P-256', x: value.x as string, y: value.y as string };
   try {
     // Node refuses a point that is not on the curve (ERR_CRYPTO_INVALID_JWK).
     const key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
@@ -153,25 +157,16 @@ export function exportSessionPrivateJwk(key: KeyObject): SessionPrivateJwk {
  */
 export function importSessionPublicKey(input: SessionPublicJwk | string): KeyObject {
   if (typeof input === 'string' && input.trimStart().startsWith('-----')) {
-    if (!input.trimStart().startsWith('-----BEGIN PUBLIC KEY-----'))
-      throw new TypeError('expected an SPKI public key');
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: input, format: 'pem' });
-    } catch {
-      throw new TypeError('expected an SPKI public key');
-    }
-    if (!isP256(key)) throw new TypeError('expected a P-256 public key');
-    return key;
+    return importPublicKeyText(input, 'ES256');
   }
-  const parsed = parseSessionPublicJwk(typeof input === 'string' ? parseJson(input) : input);
+  const parsed = parseSessionPublicJwk(typeof input === 'string' ? parseJwkText(input) : input);
   if (parsed === undefined) throw new TypeError('expected a public P-256 JWK with kty, crv, x and y only');
   return parsed.key;
 }
 
 /**
- * Imports a session private key from a private JWK (object or JSON text) or a PKCS#8 PEM. Throws
- * `TypeError` for anything that is not a P-256 private key.
+ * Imports a session private key from a private JWK (object or JSON text; `kty`, `crv`, `x`, `y`, `d`
+ * only) or a PKCS#8 PEM. Throws `TypeError` for anything that is not a P-256 private key.
  *
  * @example
  * ```ts
@@ -179,26 +174,20 @@ export function importSessionPublicKey(input: SessionPublicJwk | string): KeyObj
  * ```
  */
 export function importSessionPrivateKey(input: SessionPrivateJwk | string): KeyObject {
+  if (typeof input === 'string' && input.trimStart().startsWith('-----')) {
+    return importPrivateKeyText(input, 'ES256');
+  }
+  const jwk = typeof input === 'string' ? parseJwkText(input) : input;
+  if (!isExactP256Jwk(jwk, PRIVATE_MEMBERS)) throw new TypeError('expected a private P-256 JWK');
   let key: KeyObject;
   try {
-    if (typeof input === 'string' && input.trimStart().startsWith('-----')) {
-      key = createPrivateKey({ key: input, format: 'pem' });
-    } else {
-      const parsed = privateJwkSchema.safeParse(typeof input === 'string' ? parseJson(input) : input);
-      if (!parsed.success) throw new TypeError('expected a private P-256 JWK');
-      key = createPrivateKey({ key: { ...parsed.data }, format: 'jwk' });
-    }
+    key = createPrivateKey({
+      key: { kty: 'EC', crv: 'P-256', x: jwk.x as string, y: jwk.y as string, d: jwk.d as string },
+      format: 'jwk',
+    });
   } catch {
     throw new TypeError('expected a P-256 private key');
   }
   if (key.type !== 'private' || !isP256(key)) throw new TypeError('expected a P-256 private key');
   return key;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

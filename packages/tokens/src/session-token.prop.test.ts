@@ -49,11 +49,15 @@ describe('session tokens', () => {
         publicKey: ec.publicKey,
         issuer: ISSUER,
         audience: AUDIENCE,
-        sessionId: id,
+        expectedSessionId: id,
         now,
       });
       const claims = await verifier.verify(await signer.sign(extra));
-      expect(claims).toMatchObject({ sessionId: id, issuedAt: NOW, expiresAt: NOW + ttlSeconds });
+      expect(claims).toMatchObject({
+        sessionId: id,
+        issuedAtSeconds: NOW,
+        expiresAtSeconds: NOW + ttlSeconds,
+      });
       expect(claims.claims).toEqual({ ...JSON.parse(JSON.stringify(extra)), ...(claims.claims as object) });
     },
   );
@@ -69,7 +73,7 @@ describe('session tokens', () => {
     publicKey: ec.publicKey,
     issuer: ISSUER,
     audience: AUDIENCE,
-    sessionId: SESSION_ID,
+    expectedSessionId: SESSION_ID,
     now,
   });
 
@@ -174,7 +178,7 @@ const differential = createSessionTokenVerifier({
   publicKey: ec.publicKey,
   issuer: ISSUER,
   audience: AUDIENCE,
-  sessionId: SESSION_ID,
+  expectedSessionId: SESSION_ID,
   now,
   clockToleranceSeconds: TOLERANCE,
 });

@@ -27,7 +27,7 @@ const verifier = createSessionTokenVerifier({
   publicKey: ec.publicKey,
   issuer: ISSUER,
   audience: AUDIENCE,
-  sessionId: SESSION_ID,
+  expectedSessionId: SESSION_ID,
   now,
 });
 /** A verifier for the fixture key, issuer and audience, with the options a test is about. */
@@ -54,8 +54,12 @@ async function refused(token: string, reason: string, v = verifier): Promise<voi
 describe('createSessionTokenSigner', () => {
   it('signs tokens the verifier accepts, with the session id, iat, exp and a 128-bit jti', async () => {
     const claims = await verifier.verify(await signer.sign());
-    expect(claims).toMatchObject({ sessionId: SESSION_ID, issuedAt: NOW, expiresAt: NOW + 300 });
-    expect(Buffer.from(claims.jti ?? '', 'base64url')).toHaveLength(16);
+    expect(claims).toMatchObject({
+      sessionId: SESSION_ID,
+      issuedAtSeconds: NOW,
+      expiresAtSeconds: NOW + 300,
+    });
+    expect(Buffer.from(claims.tokenId ?? '', 'base64url')).toHaveLength(16);
   });
 
   it('signs synchronously too', async () => {
@@ -79,7 +83,7 @@ describe('createSessionTokenSigner', () => {
       now,
       withJti: false,
     });
-    expect((await verifier.verify(await plain.sign())).jti).toBeUndefined();
+    expect((await verifier.verify(await plain.sign())).tokenId).toBeUndefined();
   });
 
   it('rejects bad options with TypeError', () => {

@@ -5,7 +5,7 @@
  * every check of the bootstrap path still applies. A differential property test holds it to accepting
  * nothing jose's `jwtVerify` rejects under the same options.
  */
-import { sign as cryptoSign, verify as cryptoVerify, type KeyObject, randomFillSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   InvalidSessionTokenError,
   LatchkeyError,
@@ -13,36 +13,22 @@ import {
   type TokenFailureReason,
 } from '@latchkey/errors';
 import { LRUCache } from 'lru-cache';
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from './bootstrap-token.js';
-import { type ClaimRules, checkClaims, integerOption, SESSION_ID_PATTERN, stringOption } from './claims.js';
-import { checkHeader, decodePayload, decodeSignature, SESSION_TYP, splitCompact } from './compact.js';
+import { type ClaimRules, checkClaims, deepFreeze, isSessionId } from './claims.js';
+import { SESSION_TYP } from './compact.js';
+import { createCompactVerifier, es256HeaderSegment, signCompact, signCompactSync } from './es256-compact.js';
+import { clockOption, integerOption, keyOption, stringOption, toleranceOption } from './options.js';
+import { randomTokenId } from './random-id.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { derToJoseBase64url, joseToDer, keyFitsAlgorithm } from './signature.js';
 
 /** Default lifetime of a session token, in seconds. */
 export const DEFAULT_SESSION_TTL_SECONDS = 300;
 /** Hard maximum lifetime of a session token, in seconds. */
 export const MAX_SESSION_TTL_SECONDS = 3600;
-const MAX_CLOCK_TOLERANCE_SECONDS = 60;
 
 // Claims the signer sets itself; extra claims may not override them.
 const REGISTERED = new Set(['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti']);
-const ES256: readonly ['ES256'] = ['ES256'];
-const HEADER_SEGMENT = Buffer.from(JSON.stringify({ alg: 'ES256', typ: SESSION_TYP })).toString('base64url');
-
-// 128-bit token ids drawn from a pooled buffer: one randomFillSync per 256 ids instead of one per token.
-const ID_BYTES = 16;
-const idPool = Buffer.allocUnsafe(ID_BYTES * 256);
-let idOffset = idPool.length;
-function randomJti(): string {
-  if (idOffset === idPool.length) {
-    randomFillSync(idPool);
-    idOffset = 0;
-  }
-  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
-  idOffset += ID_BYTES;
-  return id;
-}
+const ES256 = ['ES256'] as const;
+const HEADER_SEGMENT = es256HeaderSegment(SESSION_TYP);
 
 /** Options of {@link createSessionTokenSigner}. */
 export interface SessionTokenSignerOptions {
@@ -81,15 +67,10 @@ export interface SessionTokenSigner {
  * ```
  */
 export function createSessionTokenSigner(options: SessionTokenSignerOptions): SessionTokenSigner {
-  const { privateKey } = options;
-  if (privateKey?.type !== 'private' || !keyFitsAlgorithm(privateKey, 'ES256')) {
-    throw new TypeError('privateKey must be a P-256 private key');
-  }
+  const privateKey = keyOption('privateKey', options.privateKey, 'private', ES256);
   const issuer = stringOption('issuer', options.issuer);
   const audience = stringOption('audience', options.audience);
-  if (typeof options.sessionId !== 'string' || !SESSION_ID_PATTERN.test(options.sessionId)) {
-    throw new TypeError('sessionId must be 1 to 128 URL-safe characters');
-  }
+  if (!isSessionId(options.sessionId)) throw new TypeError('sessionId must be 1 to 128 URL-safe characters');
   const ttl = integerOption(
     'ttlSeconds',
     options.ttlSeconds,
@@ -97,7 +78,7 @@ export function createSessionTokenSigner(options: SessionTokenSignerOptions): Se
     1,
     MAX_SESSION_TTL_SECONDS,
   );
-  const now = options.now ?? Date.now;
+  const now = clockOption(options.now);
   const withJti = options.withJti ?? true;
   // The fixed claims are encoded once. Padded with JSON whitespace to a multiple of 3 bytes, their
   // base64url text is a prefix of every token's claims segment, so only the varying tail is encoded.
@@ -108,7 +89,7 @@ export function createSessionTokenSigner(options: SessionTokenSignerOptions): Se
   const signingInput = (extraClaims: ExtraClaims | undefined): string => {
     const iat = Math.floor(now() / 1000);
     let json = `"iat":${iat},"exp":${iat + ttl}`;
-    if (withJti) json += `,"jti":"${randomJti()}"`;
+    if (withJti) json += `,"jti":"${randomTokenId()}"`;
     if (extraClaims !== undefined) json += extraJson(extraClaims);
     return fixedPrefix + Buffer.from(`${json}}`).toString('base64url');
   };
@@ -121,16 +102,10 @@ export function createSessionTokenSigner(options: SessionTokenSignerOptions): Se
       } catch (error) {
         return Promise.reject(error);
       }
-      return new Promise((resolve, reject) => {
-        cryptoSign('sha256', Buffer.from(input, 'latin1'), privateKey, (error, der) => {
-          if (error) reject(error);
-          else resolve(`${input}.${derToJoseBase64url(der)}`);
-        });
-      });
+      return signCompact(privateKey, input);
     },
     signSync(extraClaims?: ExtraClaims): string {
-      const input = signingInput(extraClaims);
-      return `${input}.${derToJoseBase64url(cryptoSign('sha256', Buffer.from(input, 'latin1'), privateKey))}`;
+      return signCompactSync(privateKey, signingInput(extraClaims));
     },
   };
 }
@@ -150,10 +125,11 @@ function extraJson(extraClaims: ExtraClaims): string {
 export interface SessionClaims {
   readonly sessionId: string;
   /** `iat`, in epoch seconds. */
-  readonly issuedAt: number;
+  readonly issuedAtSeconds: number;
   /** `exp`, in epoch seconds. */
-  readonly expiresAt: number;
-  readonly jti: string | undefined;
+  readonly expiresAtSeconds: number;
+  /** `jti`, when the token carries one. */
+  readonly tokenId: string | undefined;
   /** The whole claims set (registered and extra claims), deeply frozen. */
   readonly claims: Readonly<Record<string, unknown>>;
 }
@@ -165,7 +141,7 @@ export interface SessionTokenVerifierOptions {
   readonly issuer: string;
   readonly audience: string;
   /** When set, `sub` must equal it. */
-  readonly sessionId?: string;
+  readonly expectedSessionId?: string;
   /** Clock tolerance in seconds; default 5, at most 60. */
   readonly clockToleranceSeconds?: number;
   /** Clock in epoch milliseconds; defaults to `Date.now`. */
@@ -181,15 +157,13 @@ export interface SessionTokenVerifierOptions {
 
 /** Verifies session tokens for one session key. */
 export interface SessionTokenVerifier {
+  /** Verifies with the signature check on the threadpool (and the replay guard, when configured). */
   verify(token: string): Promise<SessionClaims>;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
+  /**
+   * Verifies on the calling thread. A replay guard answers asynchronously, so with one configured this
+   * throws `TypeError`: use `verify`.
+   */
+  verifySync(token: string): SessionClaims;
 }
 
 /**
@@ -199,108 +173,97 @@ function deepFreeze<T>(value: T): T {
  *
  * @example
  * ```ts
- * const verifier = createSessionTokenVerifier({ publicKey: sessionPublicKey, issuer: 'latchkey-router', audience: 'latchkey-sandbox', sessionId });
+ * const verifier = createSessionTokenVerifier({ publicKey: sessionPublicKey, issuer: 'latchkey-router', audience: 'latchkey-sandbox', expectedSessionId: sessionId });
  * const { sessionId } = await verifier.verify(bearerToken);
  * ```
  */
 export function createSessionTokenVerifier(options: SessionTokenVerifierOptions): SessionTokenVerifier {
-  const { publicKey, replayGuard } = options;
-  if (publicKey?.type !== 'public' || !keyFitsAlgorithm(publicKey, 'ES256')) {
-    throw new TypeError('publicKey must be a P-256 public key');
-  }
-  if (options.sessionId !== undefined && !SESSION_ID_PATTERN.test(options.sessionId)) {
-    throw new TypeError('sessionId must be 1 to 128 URL-safe characters');
+  const publicKey = keyOption('publicKey', options.publicKey, 'public', ES256);
+  const { replayGuard, expectedSessionId } = options;
+  if (expectedSessionId !== undefined && !isSessionId(expectedSessionId)) {
+    throw new TypeError('expectedSessionId must be 1 to 128 URL-safe characters');
   }
   if (replayGuard !== undefined && typeof replayGuard.claim !== 'function')
     throw new TypeError('replayGuard must have claim()');
-  const tolerance = integerOption(
-    'clockToleranceSeconds',
-    options.clockToleranceSeconds,
-    DEFAULT_CLOCK_TOLERANCE_SECONDS,
-    0,
-    MAX_CLOCK_TOLERANCE_SECONDS,
-  );
+  const tolerance = toleranceOption(options.clockToleranceSeconds);
   const rules: ClaimRules = {
     issuer: stringOption('issuer', options.issuer),
     audience: stringOption('audience', options.audience),
-    subject: options.sessionId,
+    isSubject: isSessionId,
+    subject: expectedSessionId,
     maxLifetimeSeconds: MAX_SESSION_TTL_SECONDS,
     toleranceSeconds: tolerance,
     requireJti: replayGuard !== undefined,
   };
-  const now = options.now ?? Date.now;
+  const now = clockOption(options.now);
   const cacheMax =
     options.cache === undefined ? 0 : integerOption('cache.max', options.cache.max, 0, 1, 1_000_000);
   const cache = cacheMax === 0 ? undefined : new LRUCache<string, SessionClaims>({ max: cacheMax });
-  // Header segments other than the signer's own that passed the header checks; small and never evicting.
-  const goodHeaders = new Set<string>([HEADER_SEGMENT]);
 
   const reject = (reason: TokenFailureReason): Promise<never> =>
     Promise.reject(new InvalidSessionTokenError(reason));
 
   const claimOnce = (result: SessionClaims): Promise<SessionClaims> => {
     if (replayGuard === undefined) return Promise.resolve(result);
-    return replayGuard.claim(`session:${result.jti as string}`, (result.expiresAt + tolerance) * 1000).then(
-      (first) => (first === true ? result : reject('replayed')),
-      (error: unknown) => {
-        throw LatchkeyError.is(error) ? error : new StoreUnavailableError('unexpected-reply');
-      },
-    );
+    return replayGuard
+      .claim(`session:${result.tokenId as string}`, (result.expiresAtSeconds + tolerance) * 1000)
+      .then(
+        (first) => (first === true ? result : reject('replayed')),
+        (error: unknown) => {
+          throw LatchkeyError.is(error) ? error : new StoreUnavailableError('unexpected-reply');
+        },
+      );
+  };
+
+  const core = createCompactVerifier<SessionClaims>({
+    typ: SESSION_TYP,
+    keyFor: () => publicKey,
+    accept(claims) {
+      // Claims are judged only once the signature holds, so a reason such as `expired` always
+      // describes an authentic token.
+      const reason = checkClaims(claims, rules, Math.floor(now() / 1000));
+      if (reason !== undefined) return reason;
+      const frozen = deepFreeze(claims);
+      return Object.freeze({
+        sessionId: frozen.sub as string,
+        issuedAtSeconds: frozen.iat as number,
+        expiresAtSeconds: frozen.exp as number,
+        tokenId: frozen.jti as string | undefined,
+        claims: frozen,
+      });
+    },
+    refuse: (reason) => new InvalidSessionTokenError(reason),
+  });
+
+  const cached = (token: string): SessionClaims | undefined => {
+    if (cache === undefined || typeof token !== 'string') return undefined;
+    const hit = cache.get(token);
+    if (hit === undefined) return undefined;
+    // Entries die at `exp`, whatever the tolerance: a stale hit falls through to a full check.
+    if (Math.floor(now() / 1000) < hit.expiresAtSeconds) return hit;
+    cache.delete(token);
+    return undefined;
   };
 
   return {
     verify(token: string): Promise<SessionClaims> {
-      if (cache !== undefined && typeof token === 'string') {
-        const hit = cache.get(token);
-        if (hit !== undefined) {
-          // Entries die at `exp`, whatever the tolerance: a stale hit falls through to a full check.
-          if (Math.floor(now() / 1000) < hit.expiresAt) return claimOnce(hit);
-          cache.delete(token);
-        }
-      }
-      const parts = splitCompact(token);
-      if (typeof parts === 'string') return reject(parts);
-      if (!goodHeaders.has(parts.header)) {
-        const header = checkHeader(parts.header, SESSION_TYP, ES256);
-        if (typeof header === 'string') return reject(header);
-        if (goodHeaders.size < 64) goodHeaders.add(parts.header);
-      }
-      const signature = decodeSignature(parts.signature);
-      if (typeof signature === 'string') return reject(signature);
-      if (signature.length !== 64) return reject('bad-signature');
-      return new Promise<SessionClaims>((resolve, fail) => {
-        // The signature check runs on the threadpool; the claims are decoded on this thread meanwhile,
-        // so one-at-a-time latency is the crypto's, not crypto plus parsing.
-        let result: SessionClaims | undefined;
-        let claims: Record<string, unknown> | undefined;
-        cryptoVerify(
-          'sha256',
-          Buffer.from(parts.signingInput, 'latin1'),
-          publicKey,
-          joseToDer(signature),
-          (error, valid) => {
-            if (claims === undefined || result === undefined) return; // already refused as malformed
-            if (error !== null || valid !== true) return fail(new InvalidSessionTokenError('bad-signature'));
-            // Claims are judged only once the signature holds, so a reason such as `expired` always
-            // describes an authentic token.
-            const reason = checkClaims(claims, rules, Math.floor(now() / 1000));
-            if (reason !== undefined) return fail(new InvalidSessionTokenError(reason));
-            if (cache !== undefined) cache.set(token, result);
-            // Without a replay guard, resolve directly: no extra promise, no extra microtask turns.
-            resolve(replayGuard === undefined ? result : claimOnce(result));
-          },
-        );
-        const decoded = decodePayload(parts.payload);
-        if (typeof decoded === 'string') return fail(new InvalidSessionTokenError(decoded));
-        claims = decoded;
-        result = Object.freeze({
-          sessionId: decoded.sub as string,
-          issuedAt: decoded.iat as number,
-          expiresAt: decoded.exp as number,
-          jti: decoded.jti as string | undefined,
-          claims: deepFreeze(decoded),
-        });
+      const hit = cached(token);
+      if (hit !== undefined) return claimOnce(hit);
+      const verified = core.verify(token);
+      if (cache === undefined && replayGuard === undefined) return verified;
+      return verified.then((result) => {
+        cache?.set(token, result);
+        return claimOnce(result);
       });
+    },
+    verifySync(token: string): SessionClaims {
+      if (replayGuard !== undefined)
+        throw new TypeError('verifySync cannot consult a replay guard: use verify');
+      const hit = cached(token);
+      if (hit !== undefined) return hit;
+      const result = core.verifySync(token);
+      cache?.set(token, result);
+      return result;
     },
   };
 }

@@ -64,3 +64,19 @@ export function without(claims: Record<string, unknown>, name: string): Record<s
   delete copy[name];
   return copy;
 }
+
+export const ACCESS_HEADER: { alg: string; typ: string } = { alg: 'ES256', typ: 'latchkey-access+jwt' };
+export const USER_ID = 'alice@example.com';
+
+export function accessClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: USER_ID,
+    iat: NOW,
+    iat_ms: NOW_MS + 123,
+    exp: NOW + 3600,
+    jti: 'jti-0123456789abcdefghij',
+    ...overrides,
+  };
+}

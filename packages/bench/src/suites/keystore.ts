@@ -16,10 +16,9 @@
  * - put (KeyObject) p50: the same with the private `KeyObject` (exported to a JWK on every put)
  * - delete p50: one UNLINK of both keys (absent, so every iteration does the same work), vs a plain UNLINK
  */
-import { createDecipheriv, createPrivateKey, type JsonWebKey, randomBytes } from 'node:crypto';
-import { createKeyring, createSessionStore, type SessionRecord, sessionKeyNames } from '@latchkey/keystore';
-import { ioredisDriver } from '@latchkey/keystore/ioredis';
-import { iovalkeyDriver } from '@latchkey/keystore/iovalkey';
+import { createDecipheriv, createPrivateKey, randomBytes } from 'node:crypto';
+import { createKeyring, createSessionStore, type SessionRecord } from '@latchkey/keystore';
+import { redisSessionDriver } from '@latchkey/keystore/redis';
 import { type ServerFlavor, startCluster, startServer } from '@latchkey/testkit';
 import { generateSessionKeyPair } from '@latchkey/tokens';
 import { Cluster, Redis } from 'ioredis';
@@ -92,9 +91,14 @@ const record: SessionRecord = {
   target: { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' },
   endpoint: 'http://10.0.3.17:8080',
   authMode: 'session-token',
-  createdAt: Date.now(),
-  expiresAt: Date.now() + 24 * 3_600_000,
+  createdAtMs: Date.now(),
+  expiresAtMs: Date.now() + 24 * 3_600_000,
 };
+
+/** The documented wire names of a session's two keys (README "Wire format"). */
+function sessionKeyNames(prefix: string, sessionId: string): { record: string; key: string } {
+  return { record: `${prefix}:{${sessionId}}:rec`, key: `${prefix}:{${sessionId}}:key` };
+}
 
 async function measure(backend: Backend, context: BenchContext): Promise<Figure[]> {
   const { client, stop } = await backend.start();
@@ -103,13 +107,12 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
     const lib = backend.library;
     const kek = randomBytes(32);
     const keyring = createKeyring({ current: 'k1', keys: { k1: kek } });
-    const driver = lib === 'ioredis' ? ioredisDriver(client) : iovalkeyDriver(client);
     const prefix = 'bench';
-    const store = createSessionStore({ driver, keyring, prefix, timeoutMs: 5_000 });
+    const driver = redisSessionDriver(client, { prefix });
+    const store = createSessionStore({ driver, keyring, timeoutMs: 5_000 });
     const cached = createSessionStore({
       driver,
       keyring,
-      prefix,
       timeoutMs: 5_000,
       keyCache: { max: 1_000, ttlMs: 60_000 },
     });
@@ -138,7 +141,7 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
         decipher.update(bytes.subarray(12, bytes.length - 16)),
         decipher.final(),
       ]);
-      const key = createPrivateKey({ key: JSON.parse(plainJwk.toString()) as JsonWebKey, format: 'jwk' });
+      const key = createPrivateKey({ key: JSON.parse(plainJwk.toString()), format: 'jwk' });
       sink += key.type.length;
     };
 
@@ -150,7 +153,7 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
     const latency = await compareLatency(
       {
         getRecord: async () => {
-          sink += (await store.getRecord(sessionId))?.createdAt ?? 0;
+          sink += (await store.getRecord(sessionId))?.createdAtMs ?? 0;
         },
         plainGet: async () => {
           sink += (await client.get(names.record))?.length ?? 0;
@@ -214,7 +217,7 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
     const c64 = await compareThroughput(
       {
         getRecord: async () => {
-          sink += (await store.getRecord(sessionId))?.createdAt ?? 0;
+          sink += (await store.getRecord(sessionId))?.createdAtMs ?? 0;
         },
         plainGet: async () => {
           sink += (await client.get(names.record))?.length ?? 0;

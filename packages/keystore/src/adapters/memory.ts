@@ -1,32 +1,36 @@
 import { CapacityExhaustedError } from '@latchkey/errors';
-import { LRUCache } from 'lru-cache';
 import type { ScanPage, SessionPart, SessionStoreDriver } from '../driver.js';
-import type { SessionKeyNames } from '../session-id.js';
+import { ExpiryHeap } from './expiry-heap.js';
 
 /** Options of {@link memoryDriver}. */
 export interface MemoryDriverOptions {
   /** Most sessions held at once; default 100,000. When full of live sessions, a put of a new one fails. */
   readonly max?: number;
   /** Monotonic clock in milliseconds for TTLs; default `performance.now`. */
-  readonly now?: () => number;
+  readonly monotonicNowMs?: () => number;
 }
 
 interface Entry {
-  readonly record: string;
-  readonly key: string;
+  readonly sessionId: string;
+  /** Position in insertion order, never reused: the scan cursor. */
+  readonly seq: number;
+  record: string;
+  key: string;
+  /** On the driver's monotonic clock. */
+  expiresAtMs: number;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  // Only `*` is used by the store (`<prefix>:{*}:key`); every other character is literal.
-  const escaped = pattern.split('*').map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`);
-}
+// Stale heap pairs and dead log slots are dropped once they outnumber the live entries by this much,
+// in one O(n) pass paid for by the n operations that made them (amortised O(1)).
+const SLACK = 1024;
 
 /**
- * The in-memory driver (the embedded default): both entries of a session live in one lru-cache entry
- * with the session's TTL, so they expire and vanish together. Bounded: when it holds `max` live sessions
- * a put of a new session fails with `CapacityExhaustedError` (`cache-full`) instead of evicting a live one.
- * One process only: sessions are not shared between instances.
+ * The in-memory driver (the embedded default): both entries of a session live in one entry with the
+ * session's TTL, so they expire and vanish together. Bounded: when it holds `max` live sessions a put of
+ * a new session fails with `CapacityExhaustedError` (`cache-full`) instead of evicting a live one.
+ * Expiry is kept in order (a min-heap), so making room reclaims expired sessions without visiting live
+ * ones and a refusal costs about what a hit costs; the scan walks insertion order from its cursor, so a
+ * rewrap page is O(page). One process only: sessions are not shared between instances.
  *
  * @example
  * ```ts
@@ -36,59 +40,118 @@ function globToRegExp(pattern: string): RegExp {
 export function memoryDriver(options: MemoryDriverOptions = {}): SessionStoreDriver {
   const max = options.max ?? 100_000;
   if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer');
-  const entries = new LRUCache<string, Entry>({
-    max,
-    ttl: 1000,
-    ttlAutopurge: false,
-    // An injected clock is read on every check (lru-cache otherwise caches the time for 1 ms).
-    ...(options.now === undefined ? {} : { perf: { now: options.now }, ttlResolution: 0 }),
-  });
-  const keyOf = (names: SessionKeyNames): string => names.record;
+  const now = options.monotonicNowMs ?? performance.now.bind(performance);
+  if (typeof now !== 'function') throw new TypeError('monotonicNowMs must be a function');
+
+  const entries = new Map<string, Entry>();
+  const expiry = new ExpiryHeap<Entry>();
+  // Insertion order for the scan: entries by ascending seq, with dead slots (deleted, expired or
+  // replaced entries) skipped on the walk and dropped by `compactLog`.
+  let log: Entry[] = [];
+  let nextSeq = 0;
+
+  const isCurrent = (entry: Entry): boolean => entries.get(entry.sessionId) === entry;
+  const live = (sessionId: string, at: number): Entry | undefined => {
+    const entry = entries.get(sessionId);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs > at) return entry;
+    entries.delete(sessionId);
+    return undefined;
+  };
+  const schedule = (entry: Entry): void => {
+    expiry.push(entry.expiresAtMs, entry);
+    compact();
+  };
+  /** Drops expired sessions from the top of the heap; stops at the first live deadline. */
+  const reclaim = (at: number, limit: number): void => {
+    for (let n = 0; n < limit && expiry.peekAt() <= at; n++) {
+      const entry = expiry.peekItem() as Entry;
+      const deadline = expiry.peekAt();
+      expiry.pop();
+      if (isCurrent(entry) && entry.expiresAtMs === deadline) entries.delete(entry.sessionId);
+    }
+  };
+  const compact = (): void => {
+    if (log.length > 2 * entries.size + SLACK) log = log.filter(isCurrent);
+    if (expiry.size > 2 * entries.size + SLACK) {
+      expiry.rebuild(Array.from(entries.values(), (e) => [e.expiresAtMs, e] as const));
+    }
+  };
 
   return {
-    async write(names, record, key, ttlSeconds) {
-      const id = keyOf(names);
-      if (!entries.has(id) && entries.size >= max) {
-        entries.purgeStale();
+    async write(sessionId, record, key, ttlSeconds) {
+      const at = now();
+      const expiresAtMs = at + ttlSeconds * 1000;
+      const held = live(sessionId, at);
+      if (held !== undefined) {
+        held.record = record;
+        held.key = key;
+        held.expiresAtMs = expiresAtMs;
+        schedule(held);
+        return;
+      }
+      // Every put retires up to two expired sessions, so the table stays tidy without a sweep.
+      reclaim(at, 2);
+      if (entries.size >= max) {
+        reclaim(at, Number.POSITIVE_INFINITY);
         if (entries.size >= max) throw new CapacityExhaustedError('cache-full');
       }
-      entries.set(id, { record, key }, { ttl: ttlSeconds * 1000 });
+      const entry: Entry = { sessionId, seq: nextSeq++, record, key, expiresAtMs };
+      entries.set(sessionId, entry);
+      log.push(entry);
+      schedule(entry);
     },
-    async read(names, part: SessionPart) {
-      return entries.get(keyOf(names))?.[part] ?? null;
+    async read(sessionId, part: SessionPart) {
+      const entry = live(sessionId, now());
+      if (entry === undefined) return null;
+      return part === 'record' ? entry.record : entry.key;
     },
-    async touch(names, ttlSeconds) {
-      const id = keyOf(names);
-      const entry = entries.get(id);
+    async touch(sessionId, ttlSeconds) {
+      const at = now();
+      const entry = live(sessionId, at);
       if (entry === undefined) return false;
-      entries.set(id, entry, { ttl: ttlSeconds * 1000 });
+      entry.expiresAtMs = at + ttlSeconds * 1000;
+      schedule(entry);
       return true;
     },
-    async delete(names) {
-      return entries.delete(keyOf(names));
+    async delete(sessionId) {
+      const entry = live(sessionId, now());
+      if (entry === undefined) return false;
+      entries.delete(sessionId);
+      compact();
+      return true;
     },
-    async scan(pattern, cursor, count): Promise<ScanPage> {
-      // Resumes after the last name returned, in sorted order: like SCAN, every entry present for the
-      // whole scan is returned at least once.
-      entries.purgeStale();
-      const matcher = globToRegExp(pattern);
-      const names: string[] = [];
-      for (const id of entries.keys()) {
-        const keyName = `${id.slice(0, -':rec'.length)}:key`;
-        if (matcher.test(keyName) && (cursor === null || keyName > cursor)) names.push(keyName);
+    async scan(cursor, count): Promise<ScanPage> {
+      // The cursor is the seq of the last entry returned; resume at the first slot after it (binary
+      // search), then walk `count` live entries: O(log n + page), whatever the table's size.
+      let after = -1;
+      if (cursor !== null) {
+        if (!/^m\d{1,15}$/.test(cursor)) throw new TypeError('not a cursor returned by rewrap');
+        after = Number(cursor.slice(1));
       }
-      names.sort();
-      const page = names.slice(0, count);
-      const last = page.at(-1);
-      return { names: page, cursor: page.length < names.length && last !== undefined ? last : null };
+      let low = 0;
+      let high = log.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if ((log[middle] as Entry).seq <= after) low = middle + 1;
+        else high = middle;
+      }
+      const at = now();
+      const sessionIds: string[] = [];
+      let last = after;
+      let index = low;
+      for (; index < log.length && sessionIds.length < count; index++) {
+        const entry = log[index] as Entry;
+        if (!isCurrent(entry) || entry.expiresAtMs <= at) continue;
+        sessionIds.push(entry.sessionId);
+        last = entry.seq;
+      }
+      return { sessionIds, cursor: index < log.length ? `m${last}` : null };
     },
-    async swapKey(names, expected, next) {
-      const id = keyOf(names);
-      const entry = entries.get(id);
+    async swapKey(sessionId, expected, next) {
+      const entry = live(sessionId, now());
       if (entry === undefined || entry.key !== expected) return false;
-      const remaining = entries.getRemainingTTL(id);
-      if (remaining <= 0) return false;
-      entries.set(id, { record: entry.record, key: next }, { ttl: remaining });
+      entry.key = next;
       return true;
     },
   };

@@ -1,7 +1,7 @@
-import type { RedisLikeClient, RedisNodeClient } from '../../src/adapters/redis-driver.js';
+import type { RedisSessionClient, RedisSessionNode } from '../../src/adapters/redis.js';
 
 /** Keys starting with `prefix` on one node, by SCAN. */
-async function countOn(node: RedisNodeClient, prefix: string): Promise<number> {
+async function countOn(node: RedisSessionNode, prefix: string): Promise<number> {
   let cursor = '0';
   let count = 0;
   do {
@@ -13,7 +13,7 @@ async function countOn(node: RedisNodeClient, prefix: string): Promise<number> {
 }
 
 /** Keys starting with `prefix` on every master (or on the one server). */
-export async function countKeys(client: RedisLikeClient, prefix: string): Promise<number> {
+export async function countKeys(client: RedisSessionClient, prefix: string): Promise<number> {
   const nodes = client.isCluster === true && client.nodes !== undefined ? client.nodes('master') : [client];
   const counts = await Promise.all(nodes.map((node) => countOn(node, prefix)));
   return counts.reduce((sum, count) => sum + count, 0);
@@ -28,3 +28,5 @@ export async function close(client: { quit(): Promise<unknown>; disconnect(): vo
   }
   client.disconnect();
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,7 @@
-import { LatchkeyError, StoreUnavailableError } from '@latchkey/errors';
-import type { Revocation, RevocationBus, RevocationSubscription } from '../bus.js';
+import { randomUUID } from 'node:crypto';
+import { createDeadlines, StoreUnavailableError } from '@latchkey/errors';
+import type { RevocationBus, RevocationListener, RevocationSubscription } from '../bus.js';
+import { encodeHeartbeat, encodeRevocation, parseBusMessage } from './redis-message.js';
 
 /**
  * The commands the bus sends on its ordinary connection. ioredis and iovalkey `Redis` and `Cluster`
@@ -8,7 +10,7 @@ import type { Revocation, RevocationBus, RevocationSubscription } from '../bus.j
 export interface RedisBusClient {
   /** `true` on a `Cluster`: the bus then uses sharded pub/sub (`SPUBLISH`). */
   readonly isCluster?: boolean;
-  eval(script: string, numkeys: number, key: string, at: string, ttlMs: string): Promise<unknown>;
+  eval(script: string, numkeys: number, key: string, at: string, keepMs: string): Promise<unknown>;
   get(key: string): Promise<string | null>;
   publish(channel: string, message: string): Promise<unknown>;
   spublish(channel: string, message: string): Promise<unknown>;
@@ -34,19 +36,26 @@ export interface RedisBusSubscriber {
 
 /** Options for {@link redisRevocationBus}. */
 export interface RedisRevocationBusOptions {
-  /** Connection for the watermark writes, reads and publishes. */
+  /** Connection for the watermark writes, reads, publishes and heartbeats. */
   readonly client: RedisBusClient;
   /** A second connection, for the subscription only. */
   readonly subscriber: RedisBusSubscriber;
-  /** How long a stored watermark lives: the registry's `watermarkTtlMs`. */
+  /** The registry's `watermarkTtlMs`: the longest credential lifetime. */
   readonly watermarkTtlMs: number;
+  /** The registry's `clockToleranceMs`; a watermark is stored for TTL + tolerance. Default 5,000. */
+  readonly clockToleranceMs?: number;
   /** Prefix of the watermark keys and of the channel. Default `latchkey:registry:`. */
   readonly prefix?: string;
   /** Sharded pub/sub (`SPUBLISH` / `SSUBSCRIBE`). Default: `true` when the client is a cluster. */
   readonly sharded?: boolean;
-  /** A store call that takes longer fails with `STORE_UNAVAILABLE` (`timeout`). Default 1000 ms. */
+  /** A store call that takes longer fails with `STORE_UNAVAILABLE` (`timeout`). Default 1,000 ms. */
   readonly timeoutMs?: number;
-  /** Receives messages on the channel that are not revocations (dropped). Default: a process warning. */
+  /**
+   * How often a heartbeat is published on the channel; its return through the subscription is what
+   * keeps the registry's view live (keep it well under the registry's `staleAfterMs`). Default 1,000 ms.
+   */
+  readonly heartbeatMs?: number;
+  /** Receives messages on the channel that are neither revocations nor heartbeats. Default: a warning. */
   readonly onInvalidMessage?: (message: string) => void;
 }
 
@@ -59,135 +68,128 @@ else
 end
 return 1`;
 
-function storeError(error: unknown): LatchkeyError {
-  if (LatchkeyError.is(error)) return error;
-  const message = error instanceof Error ? error.message : '';
-  if (message.startsWith('CLUSTERDOWN')) return new StoreUnavailableError('cluster-down', { cause: error });
-  if (message.startsWith('MOVED') || message.startsWith('ASK')) {
-    return new StoreUnavailableError('redirect', { cause: error });
-  }
-  if (/closed|ended/i.test(message)) return new StoreUnavailableError('closed', { cause: error });
-  return new StoreUnavailableError('connection', { cause: error });
-}
-
-async function bounded<T>(operation: () => Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError('timeout')), timeoutMs);
-  });
-  try {
-    return await Promise.race([operation(), timeout]);
-  } catch (error) {
-    throw storeError(error);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Parses a message from the channel; anything malformed is `undefined`. */
-export function parseRevocation(message: string): Revocation | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { v, u, at, o } = value as Record<string, unknown>;
-  if (v !== 1 || typeof u !== 'string' || u.length === 0) return undefined;
-  if (typeof at !== 'number' || !Number.isFinite(at) || typeof o !== 'string') return undefined;
-  return { userId: u, at, origin: o };
-}
-
 function defaultInvalidMessage(): void {
   process.emitWarning('@latchkey/registry: dropped a malformed revocation message', {
     code: 'LATCHKEY_REGISTRY',
   });
 }
 
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer`);
+  return value;
+}
+
 /**
  * A {@link RevocationBus} over Redis or Valkey: the watermark is stored under `<prefix>watermark:<user>`
- * with a `PX` TTL, and each logout is published on `<prefix>revocations` (sharded pub/sub on a
- * cluster), so every instance cancels the user's leases and an instance that missed the message still
- * refuses old credentials. Store errors and timeouts reject with `STORE_UNAVAILABLE`.
+ * with a `PX` of TTL + tolerance (raised, never lowered), each logout is published on
+ * `<prefix>revocations` (sharded pub/sub on a cluster), and a heartbeat published on the same channel
+ * every `heartbeatMs` proves the subscription delivers. Store failures and timeouts reject with
+ * `STORE_UNAVAILABLE`, mapped by `@latchkey/errors`' one `toStoreError`.
  *
  * @example
  * ```ts
- * import Redis from 'ioredis';
+ * import { Redis } from 'ioredis';
  * import { createRegistry } from '@latchkey/registry';
  * import { redisRevocationBus } from '@latchkey/registry/redis';
  *
- * const client = new Redis(process.env.REDIS_URL);
- * const bus = redisRevocationBus({ client, subscriber: client.duplicate(), watermarkTtlMs: 900_000 });
- * const registry = createRegistry({ watermarkTtlMs: 900_000, bus });
+ * const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * const bus = redisRevocationBus({ client, subscriber: client.duplicate(), watermarkTtlMs: 3_600_000 });
+ * const registry = createRegistry({ watermarkTtlMs: 3_600_000, bus });
  * await registry.ready;
  * ```
  */
 export function redisRevocationBus(options: RedisRevocationBusOptions): RevocationBus {
   const { client, subscriber } = options;
-  if (!Number.isSafeInteger(options.watermarkTtlMs) || options.watermarkTtlMs < 1) {
-    throw new TypeError('watermarkTtlMs must be a positive integer');
+  const ttlMs = positiveInteger('watermarkTtlMs', options.watermarkTtlMs);
+  const toleranceMs = options.clockToleranceMs ?? 5_000;
+  if (!Number.isSafeInteger(toleranceMs) || toleranceMs < 0) {
+    throw new TypeError('clockToleranceMs must be a non-negative integer');
   }
-  const ttl = String(options.watermarkTtlMs);
+  const keepMs = String(ttlMs + toleranceMs);
   const prefix = options.prefix ?? 'latchkey:registry:';
   const sharded = options.sharded ?? client.isCluster === true;
-  const timeoutMs = options.timeoutMs ?? 1_000;
+  const deadlines = createDeadlines(positiveInteger('timeoutMs', options.timeoutMs ?? 1_000));
+  const heartbeatMs = positiveInteger('heartbeatMs', options.heartbeatMs ?? 1_000);
   const onInvalid = options.onInvalidMessage ?? defaultInvalidMessage;
   const channel = `${prefix}revocations`;
   const keyOf = (userId: string): string => `${prefix}watermark:${userId}`;
+  const send = (message: string): Promise<unknown> =>
+    sharded ? client.spublish(channel, message) : client.publish(channel, message);
+  const heartbeat = encodeHeartbeat(randomUUID());
 
   return {
     async publish(revocation) {
-      const message = JSON.stringify({ v: 1, u: revocation.userId, at: revocation.at, o: revocation.origin });
       // Both, even if one fails: a stored watermark without the message (or the reverse) still helps.
       const [stored, published] = await Promise.allSettled([
-        bounded(
-          () => client.eval(RAISE_WATERMARK, 1, keyOf(revocation.userId), String(revocation.at), ttl),
-          timeoutMs,
+        deadlines.run(() =>
+          client.eval(RAISE_WATERMARK, 1, keyOf(revocation.userId), String(revocation.revokedAtMs), keepMs),
         ),
-        bounded(
-          () => (sharded ? client.spublish(channel, message) : client.publish(channel, message)),
-          timeoutMs,
-        ),
+        deadlines.run(() => send(encodeRevocation(revocation))),
       ]);
       if (stored.status === 'rejected') throw stored.reason;
       if (published.status === 'rejected') throw published.reason;
     },
     async watermark(userId) {
-      const value = await bounded(() => client.get(keyOf(userId)), timeoutMs);
+      const value = await deadlines.run(() => client.get(keyOf(userId)));
       if (value === null) return undefined;
       const at = Number(value);
-      // A value that is not a number is not read as "no watermark".
+      // A value that is not a number is never read as "no watermark".
       if (!Number.isFinite(at)) throw new StoreUnavailableError('unexpected-reply');
       return at;
     },
-    async subscribe(listener, onResumed): Promise<RevocationSubscription> {
+    async subscribe(listener: RevocationListener): Promise<RevocationSubscription> {
       const event = sharded ? 'smessage' : 'message';
       const subscribeOnce = (): Promise<unknown> =>
-        bounded(() => (sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel)), timeoutMs);
-      const onMessage = (from: string, message: string): void => {
-        if (from !== channel) return;
-        const revocation = parseRevocation(message);
-        if (revocation === undefined) onInvalid(message);
-        else listener(revocation);
-      };
+        deadlines.run(() => (sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel)));
       let active = false;
       let lost = false;
+      const onMessage = (from: string, message: string): void => {
+        if (from !== channel || !active) return;
+        const parsed = parseBusMessage(message);
+        if (parsed === undefined) {
+          onInvalid(message);
+          return;
+        }
+        if (parsed.kind === 'revocation') listener.onRevocation(parsed.revocation);
+        // Whatever came through proves the subscription delivers right now.
+        lost = false;
+        listener.onLive();
+      };
       const onClose = (): void => {
+        if (!active || lost) return;
         lost = true;
+        listener.onLost();
       };
       // ioredis and iovalkey re-send SUBSCRIBE by themselves on 'ready' (autoResubscribe), but 'ready' comes
       // before the server has answered it. Our own SUBSCRIBE of the same channel is a no-op for the server
       // and, one connection being ordered, is answered only after the re-subscription: from then on
-      // messages flow, so a store read that follows misses nothing. A failed confirmation still resumes:
-      // whatever was lost so far is caught up now, and the periodic reconcile covers the rest.
+      // messages flow. Until it is answered, the view stays stale.
       const onReady = (): void => {
         if (!lost || !active) return;
-        lost = false;
-        const resume = (): void => {
-          if (active) onResumed?.();
-        };
-        subscribeOnce().then(resume, resume);
+        subscribeOnce().then(
+          () => {
+            if (!active || !lost) return;
+            lost = false;
+            listener.onLive();
+          },
+          () => {}, // still lost: the next 'ready' (or heartbeat after it) tries again
+        );
+      };
+      // The heartbeat: published on the ordinary connection, received through the subscription. One in
+      // flight at a time; a failed one is simply not answered (the registry's view then goes stale).
+      let beating = false;
+      const beat = (): void => {
+        if (beating || !active) return;
+        beating = true;
+        deadlines
+          .run(() => send(heartbeat))
+          .then(
+            () => {},
+            () => {},
+          )
+          .finally(() => {
+            beating = false;
+          });
       };
       subscriber.on(event, onMessage);
       subscriber.on('close', onClose);
@@ -204,14 +206,17 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
         throw error;
       }
       active = true;
+      const timer = setInterval(beat, heartbeatMs);
+      timer.unref();
+      listener.onLive();
       return {
         async unsubscribe() {
           if (!active) return;
           active = false;
+          clearInterval(timer);
           detach();
-          await bounded(
-            () => (sharded ? subscriber.sunsubscribe(channel) : subscriber.unsubscribe(channel)),
-            timeoutMs,
+          await deadlines.run(() =>
+            sharded ? subscriber.sunsubscribe(channel) : subscriber.unsubscribe(channel),
           );
         },
       };

@@ -1,12 +1,12 @@
 import type { Redis as Ioredis, Cluster as IoredisCluster } from 'ioredis';
 import type { Redis as Iovalkey, Cluster as IovalkeyCluster } from 'iovalkey';
 import { expectTypeOf, test } from 'vitest';
-import { createRedisReplayGuard, type RedisReplayClient } from './redis-replay-guard.js';
+import { type RedisReplayClient, redisReplayGuard } from './redis.js';
 
 test('ioredis, iovalkey and their Cluster clients fit RedisReplayClient', () => {
   expectTypeOf<Ioredis>().toMatchTypeOf<RedisReplayClient>();
   expectTypeOf<IoredisCluster>().toMatchTypeOf<RedisReplayClient>();
   expectTypeOf<Iovalkey>().toMatchTypeOf<RedisReplayClient>();
   expectTypeOf<IovalkeyCluster>().toMatchTypeOf<RedisReplayClient>();
-  expectTypeOf(createRedisReplayGuard).parameter(0).toEqualTypeOf<RedisReplayClient>();
+  expectTypeOf(redisReplayGuard).parameter(0).toEqualTypeOf<RedisReplayClient>();
 });

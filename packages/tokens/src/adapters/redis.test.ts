@@ -1,14 +1,14 @@
 // Client behaviour only (a client that never answers, or answers oddly); what a server decides is
 // tested against real servers in test/integration.
 import { describe, expect, it } from 'vitest';
-import { createRedisReplayGuard, type RedisReplayClient } from './redis-replay-guard.js';
+import { type RedisReplayClient, redisReplayGuard } from './redis.js';
 
 const client = (set: RedisReplayClient['set']): RedisReplayClient => ({ set });
 
-describe('createRedisReplayGuard', () => {
+describe('redisReplayGuard', () => {
   it('sends SET prefix+jti 1 PX <ms until expiry> NX', async () => {
     const calls: unknown[][] = [];
-    const guard = createRedisReplayGuard(
+    const guard = redisReplayGuard(
       client(async (...args) => {
         calls.push(args);
         return 'OK';
@@ -20,7 +20,7 @@ describe('createRedisReplayGuard', () => {
   });
 
   it('fails closed with STORE_UNAVAILABLE on a client that hangs, errors or answers oddly', async () => {
-    const hanging = createRedisReplayGuard(
+    const hanging = redisReplayGuard(
       client(() => new Promise(() => undefined)),
       { timeoutMs: 20 },
     );
@@ -29,14 +29,14 @@ describe('createRedisReplayGuard', () => {
       reason: 'timeout',
       status: 503,
     });
-    const failing = createRedisReplayGuard(
+    const failing = redisReplayGuard(
       client(() => Promise.reject(new Error('CLUSTERDOWN The cluster is down'))),
     );
     await expect(failing.claim('j', Date.now() + 10_000)).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       reason: 'cluster-down',
     });
-    const odd = createRedisReplayGuard(client(async () => 'QUEUED' as 'OK'));
+    const odd = redisReplayGuard(client(async () => 'QUEUED' as 'OK'));
     await expect(odd.claim('j', Date.now() + 10_000)).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       reason: 'unexpected-reply',
@@ -45,7 +45,7 @@ describe('createRedisReplayGuard', () => {
 
   it('sends nothing for a token already past its window', async () => {
     let sent = 0;
-    const guard = createRedisReplayGuard(
+    const guard = redisReplayGuard(
       client(async () => {
         sent++;
         return 'OK';

@@ -2,7 +2,7 @@ import { FLAVORS, startCluster, startServer, type TestCluster, type TestServer }
 import { Redis as Ioredis, Cluster as IoredisCluster } from 'ioredis';
 import { Redis as Iovalkey, Cluster as IovalkeyCluster } from 'iovalkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisReplayGuard, type RedisReplayClient } from '../../src/adapters/redis-replay-guard.js';
+import { type RedisReplayClient, redisReplayGuard } from '../../src/adapters/redis.js';
 import { createSessionTokenVerifier } from '../../src/session-token.js';
 import { AUDIENCE, ec, forge, ISSUER, SESSION_HEADER, sessionClaims } from '../helpers.js';
 
@@ -17,13 +17,13 @@ function uniqueJti(): string {
 }
 
 async function exactlyOneOf100(client: RedisReplayClient): Promise<void> {
-  const guard = createRedisReplayGuard(client, { prefix: 'test:jti:' });
+  const guard = redisReplayGuard(client, { prefix: 'test:jti:' });
   const jti = uniqueJti();
   const results = await Promise.all(Array.from({ length: 100 }, () => guard.claim(jti, Date.now() + 30_000)));
   expect(results.filter((first) => first === true)).toHaveLength(1);
 }
 
-describe.each(FLAVORS)('createRedisReplayGuard on a standalone %s server', (flavor) => {
+describe.each(FLAVORS)('redisReplayGuard on a standalone %s server', (flavor) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({ flavor });
@@ -45,7 +45,7 @@ describe.each(FLAVORS)('createRedisReplayGuard on a standalone %s server', (flav
     it('keeps a claimed jti until its expiry, then releases it', async () => {
       const client = CLIENTS[library](server.port);
       try {
-        const guard = createRedisReplayGuard(client);
+        const guard = redisReplayGuard(client);
         const jti = uniqueJti();
         expect(await guard.claim(jti, Date.now() + 300)).toBe(true);
         expect(await guard.claim(jti, Date.now() + 300)).toBe(false);
@@ -67,7 +67,7 @@ describe.each(FLAVORS)('createRedisReplayGuard on a standalone %s server', (flav
           publicKey: ec.publicKey,
           issuer: ISSUER,
           audience: AUDIENCE,
-          replayGuard: createRedisReplayGuard(client),
+          replayGuard: redisReplayGuard(client),
         });
         const token = forge(
           SESSION_HEADER,
@@ -86,7 +86,7 @@ describe.each(FLAVORS)('createRedisReplayGuard on a standalone %s server', (flav
   });
 });
 
-describe.each(FLAVORS)('createRedisReplayGuard on a %s cluster', (flavor) => {
+describe.each(FLAVORS)('redisReplayGuard on a %s cluster', (flavor) => {
   let cluster: TestCluster;
   beforeAll(async () => {
     cluster = await startCluster({ flavor, masters: 3 });
@@ -111,7 +111,7 @@ describe.each(FLAVORS)('createRedisReplayGuard on a %s cluster', (flavor) => {
   );
 });
 
-describe.each(FLAVORS)('createRedisReplayGuard when the %s server is down', (flavor) => {
+describe.each(FLAVORS)('redisReplayGuard when the %s server is down', (flavor) => {
   it('fails closed with STORE_UNAVAILABLE, never accepting', async () => {
     const server = await startServer({ flavor });
     const client = new Ioredis(server.port, '127.0.0.1', {
@@ -122,7 +122,7 @@ describe.each(FLAVORS)('createRedisReplayGuard when the %s server is down', (fla
     client.on('error', () => undefined);
     try {
       if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-      const guard = createRedisReplayGuard(client, { timeoutMs: 1000 });
+      const guard = redisReplayGuard(client, { timeoutMs: 1000 });
       expect(await guard.claim(uniqueJti(), Date.now() + 10_000)).toBe(true);
       await server.stop();
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -135,7 +135,7 @@ describe.each(FLAVORS)('createRedisReplayGuard when the %s server is down', (fla
       queueing.on('error', () => undefined);
       try {
         await expect(
-          createRedisReplayGuard(queueing, { timeoutMs: 300 }).claim(uniqueJti(), Date.now() + 10_000),
+          redisReplayGuard(queueing, { timeoutMs: 300 }).claim(uniqueJti(), Date.now() + 10_000),
         ).rejects.toMatchObject({
           code: 'STORE_UNAVAILABLE',
           reason: 'timeout',
