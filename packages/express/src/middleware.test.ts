@@ -3,20 +3,25 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen } from '../test/app.js';
 import { baseUrl, closeServer, failure } from '../test/http.js';
-import { createKit, policy } from '../test/kit.js';
+import { createKit, type Kit, policy } from '../test/kit.js';
 import { adapterScenarios } from '../test/scenarios.js';
 import { identityOf, latchkey, latchkeyErrorHandler } from './index.js';
 
-const kit = createKit();
+let kit: Kit;
 let server: Server;
 beforeAll(async () => {
+  kit = await createKit();
   server = await listen(createTestApp(kit));
 });
 afterAll(async () => {
   await closeServer(server);
+  await kit.close();
 });
 
-adapterScenarios('latchkey (express)', { kit, url: () => baseUrl(server) });
+adapterScenarios('latchkey (express)', {
+  kit: () => kit,
+  url: () => baseUrl(server),
+});
 
 describe('identityOf', () => {
   it('throws UNAUTHENTICATED (401) for a handler the middleware did not run for', async () => {

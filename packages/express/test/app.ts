@@ -1,6 +1,7 @@
 // A small real Express 5 app: the API router is mounted under /api, so every policy lookup proves the
 // adapter reads the full path (`req.originalUrl`), never the router-relative `req.path`.
 import { createServer, type Server } from 'node:http';
+import { writeEventStream } from '@latchkey/http';
 import express from 'express';
 import { identityOf, latchkey, latchkeyErrorHandler, notFoundHandler } from '../src/index.js';
 import { type Kit, policy, type TestClaims } from './kit.js';
@@ -38,18 +39,7 @@ export function createTestApp(
   api.get('/events', async (_req, res) => {
     const { userId, issuedAtMs } = auth.identityOf(res);
     const lease = await kit.registry.register(userId, { issuedAtMs, kind: 'events' });
-    // PENDING MERGE: `writeEventStream(res, lease, { heartbeatMs: 100 })` from @latchkey/http.
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-    res.write('event: ready\ndata: {}\n\n');
-    const timer = setInterval(() => res.write('event: heartbeat\ndata: {}\n\n'), 100);
-    lease.signal.addEventListener('abort', () => {
-      clearInterval(timer);
-      res.end('event: end\ndata: {"code":"SESSION_REVOKED"}\n\n');
-    });
-    res.on('close', () => {
-      clearInterval(timer);
-      lease.release();
-    });
+    await writeEventStream(res, lease, { heartbeatMs: 100 });
   });
   app.use('/api', api);
   app.get('/outside', (_req, res) => {

@@ -3,22 +3,24 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen } from '../test/app.js';
 import { baseUrl, failure } from '../test/http.js';
-import { createKit, policy } from '../test/kit.js';
+import { createKit, type Kit, policy } from '../test/kit.js';
 import { adapterScenarios } from '../test/scenarios.js';
 import { identityOf, latchkeyPlugin } from './index.js';
 
-const kit = createKit();
+let kit: Kit;
 let app: FastifyInstance;
 beforeAll(async () => {
+  kit = await createKit();
   app = await listen(await createTestApp(kit));
 });
 afterAll(async () => {
   app.server.closeAllConnections();
   await app.close();
+  await kit.close();
 });
 const url = (): string => baseUrl(app.server as Server);
 
-adapterScenarios('latchkeyPlugin (fastify)', { kit, url });
+adapterScenarios('latchkeyPlugin (fastify)', { kit: () => kit, url });
 
 describe('identityOf', () => {
   it('throws UNAUTHENTICATED (401) on a public route', async () => {

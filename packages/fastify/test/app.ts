@@ -1,5 +1,6 @@
 // A small real Fastify 5 app: the API is a plugin registered with `prefix: '/api'`, so every policy
 // lookup proves the adapter reads the full URL path.
+import { writeEventStream } from '@latchkey/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { identityOf, latchkeyPlugin } from '../src/index.js';
 import { type Kit, policy, type TestClaims } from './kit.js';
@@ -42,20 +43,8 @@ export async function createTestApp(
       api.get('/events', async (request, reply) => {
         const { userId, issuedAtMs } = identityOf(request);
         const lease = await kit.registry.register(userId, { issuedAtMs, kind: 'events' });
-        // PENDING MERGE: `writeEventStream(reply.raw, lease, { heartbeatMs: 100 })` from @latchkey/http.
         reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-        res.write('event: ready\ndata: {}\n\n');
-        const timer = setInterval(() => res.write('event: heartbeat\ndata: {}\n\n'), 100);
-        lease.signal.addEventListener('abort', () => {
-          clearInterval(timer);
-          res.end('event: end\ndata: {"code":"SESSION_REVOKED"}\n\n');
-        });
-        res.on('close', () => {
-          clearInterval(timer);
-          lease.release();
-        });
+        await writeEventStream(reply.raw, lease, { heartbeatMs: 100 });
       });
     },
     { prefix: '/api' },

@@ -2,16 +2,26 @@
 // app under test mounts its API under /api and lists routes by their full path in `policy` (kit.ts).
 import { describe, expect, it } from 'vitest';
 import { failure, openStream } from './http.js';
-import type { Kit } from './kit.js';
+import { type Kit, STORE_TIMEOUT_MS } from './kit.js';
 
 export interface Target {
-  readonly kit: Kit;
+  /** The primitives behind the app (read after `beforeAll`). */
+  kit(): Kit;
   /** Base URL of the app, e.g. `http://127.0.0.1:54321`. */
   url(): string;
 }
 
 const json = { 'content-type': 'application/json' };
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** Polls `check` every 50 ms until it holds; fails after `withinMs`. */
+async function eventually(check: () => Promise<boolean>, withinMs: number): Promise<void> {
+  const deadline = performance.now() + withinMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`not within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 export function adapterScenarios(name: string, target: Target): void {
   const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
@@ -21,14 +31,14 @@ export function adapterScenarios(name: string, target: Target): void {
 
   describe(`${name}: authentication`, () => {
     it('accepts a valid Bearer header on a route mounted under a prefix (full path policy)', async () => {
-      const token = await target.kit.login('alice', 'viewer');
+      const token = await target.kit().login('alice', 'viewer');
       const response = await get('/api/me', bearer(token));
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ user: 'alice' });
     });
 
     it('falls back to a valid cookie when the header is invalid', async () => {
-      const token = await target.kit.login('bob', 'viewer');
+      const token = await target.kit().login('bob', 'viewer');
       const response = await get('/api/me', { ...bearer('not-a-token'), cookie: `latchkey_auth=${token}` });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ user: 'bob' });
@@ -39,7 +49,7 @@ export function adapterScenarios(name: string, target: Target): void {
     });
 
     it('reads ?token= only on the paths that enable it', async () => {
-      const token = await target.kit.login('carol', 'viewer');
+      const token = await target.kit().login('carol', 'viewer');
       expect(await failure(await get(`/api/me?token=${token}`))).toEqual({
         status: 401,
         code: 'UNAUTHENTICATED',
@@ -62,18 +72,18 @@ export function adapterScenarios(name: string, target: Target): void {
     });
 
     it('answers 403 FORBIDDEN to a role below the route minimum', async () => {
-      const token = await target.kit.login('dave', 'viewer');
+      const token = await target.kit().login('dave', 'viewer');
       expect(await failure(await post('/api/gitops/sync', bearer(token)))).toEqual({
         status: 403,
         code: 'FORBIDDEN',
       });
-      const editor = await target.kit.login('dave', 'editor');
+      const editor = await target.kit().login('dave', 'editor');
       const accepted = await post('/api/gitops/sync', bearer(editor));
       expect(accepted.status).toBe(202);
     });
 
     it('denies a route the policy does not list, even to an admin', async () => {
-      const token = await target.kit.login('erin', 'admin');
+      const token = await target.kit().login('erin', 'admin');
       expect(await failure(await get('/api/unlisted', bearer(token)))).toEqual({
         status: 403,
         code: 'FORBIDDEN',
@@ -81,7 +91,7 @@ export function adapterScenarios(name: string, target: Target): void {
     });
 
     it('refuses a cookie-authenticated mutation from a foreign Origin with 403, but not a header one', async () => {
-      const token = await target.kit.login('frank', 'editor');
+      const token = await target.kit().login('frank', 'editor');
       const cookie = { cookie: `latchkey_auth=${token}` };
       expect(
         await failure(await post('/api/gitops/sync', { ...cookie, origin: 'https://evil.example' })),
@@ -96,8 +106,8 @@ export function adapterScenarios(name: string, target: Target): void {
 
   describe(`${name}: revocation`, () => {
     it("ends the user's stream within 1 s of logout while another user's continues", async () => {
-      const alice = await target.kit.login('grace', 'viewer');
-      const other = await target.kit.login('heidi', 'viewer');
+      const alice = await target.kit().login('grace', 'viewer');
+      const other = await target.kit().login('heidi', 'viewer');
       const mine = await openStream(`${target.url()}/api/events`, { headers: bearer(alice) });
       const theirs = await openStream(`${target.url()}/api/events`, { headers: bearer(other) });
       try {
@@ -116,8 +126,8 @@ export function adapterScenarios(name: string, target: Target): void {
     });
 
     it("refuses another device's token after logout, and a new login works at once", async () => {
-      const laptop = await target.kit.login('ivan', 'viewer');
-      const phone = await target.kit.login('ivan', 'viewer');
+      const laptop = await target.kit().login('ivan', 'viewer');
+      const phone = await target.kit().login('ivan', 'viewer');
       expect((await get('/api/me', bearer(phone))).status).toBe(200);
       expect((await post('/auth/logout', bearer(laptop), '{}')).status).toBe(200);
       expect(await failure(await get('/api/me', bearer(phone)))).toEqual({
@@ -128,29 +138,30 @@ export function adapterScenarios(name: string, target: Target): void {
         status: 401,
         code: 'UNAUTHENTICATED',
       });
-      const again = await target.kit.login('ivan', 'viewer');
+      const again = await target.kit().login('ivan', 'viewer');
       expect((await get('/api/me', bearer(again))).status).toBe(200);
     });
 
     it('answers 503 STORE_UNAVAILABLE while the revocation store is unreachable, within its deadline', async () => {
-      const token = await target.kit.login('judy', 'viewer');
-      target.kit.storeDown = true;
+      const token = await target.kit().login('judy', 'viewer');
+      expect((await get('/api/me', bearer(token))).status).toBe(200);
+      await target.kit().pauseStore();
       try {
         const started = performance.now();
         const response = await get('/api/me', bearer(token));
-        expect(performance.now() - started).toBeLessThan(5000);
+        expect(performance.now() - started).toBeLessThan(STORE_TIMEOUT_MS + 1000);
         expect(await failure(response)).toEqual({ status: 503, code: 'STORE_UNAVAILABLE' });
         expect(response.headers.get('retry-after')).toBe('1');
       } finally {
-        target.kit.storeDown = false;
+        await target.kit().resumeStore();
       }
-      expect((await get('/api/me', bearer(token))).status).toBe(200);
+      await eventually(async () => (await get('/api/me', bearer(token))).status === 200, 3000);
     });
   });
 
   describe(`${name}: errors`, () => {
     it("answers the framework's own 400 for malformed JSON as INVALID_REQUEST", async () => {
-      const token = await target.kit.login('ken', 'editor');
+      const token = await target.kit().login('ken', 'editor');
       expect(await failure(await post('/api/gitops/sync', bearer(token), '{"repo":'))).toEqual({
         status: 400,
         code: 'INVALID_REQUEST',
@@ -158,7 +169,7 @@ export function adapterScenarios(name: string, target: Target): void {
     });
 
     it("answers the framework's own 413 for an oversized body as PAYLOAD_TOO_LARGE", async () => {
-      const token = await target.kit.login('ken', 'editor');
+      const token = await target.kit().login('ken', 'editor');
       const big = JSON.stringify({ repo: 'x'.repeat(4096), path: 'p' });
       expect(await failure(await post('/api/gitops/sync', bearer(token), big))).toEqual({
         status: 413,

@@ -3,20 +3,22 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen } from '../test/app.js';
 import { baseUrl, closeServer, failure } from '../test/http.js';
-import { createKit, policy } from '../test/kit.js';
+import { createKit, type Kit, policy } from '../test/kit.js';
 import { adapterScenarios } from '../test/scenarios.js';
 import { identityOf, type LatchkeyEnv, latchkey, latchkeyErrorHandler } from './index.js';
 
-const kit = createKit();
+let kit: Kit;
 let server: Server;
 beforeAll(async () => {
+  kit = await createKit();
   server = await listen(createTestApp(kit));
 });
 afterAll(async () => {
   await closeServer(server);
+  await kit.close();
 });
 
-adapterScenarios('latchkey (hono)', { kit, url: () => baseUrl(server) });
+adapterScenarios('latchkey (hono)', { kit: () => kit, url: () => baseUrl(server) });
 
 describe('identityOf', () => {
   it('throws UNAUTHENTICATED (401) for a route the middleware did not run for', async () => {

@@ -2,6 +2,7 @@
 // policy lookup proves the adapter reads the full path (`c.req.path`).
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { createEventStream } from '@latchkey/http';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -50,27 +51,7 @@ export function createTestApp(kit: Kit, options: { allowedOrigins?: readonly str
   api.get('/events', async (c) => {
     const { userId, issuedAtMs } = c.get('identity');
     const lease = await kit.registry.register(userId, { issuedAtMs, kind: 'events' });
-    // PENDING MERGE: `return createEventStream(lease, { heartbeatMs: 100 })` from @latchkey/http.
-    const encoder = new TextEncoder();
-    let timer: ReturnType<typeof setInterval> | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encoder.encode('event: ready\ndata: {}\n\n'));
-        timer = setInterval(() => controller.enqueue(encoder.encode('event: heartbeat\ndata: {}\n\n')), 100);
-        lease.signal.addEventListener('abort', () => {
-          clearInterval(timer);
-          controller.enqueue(encoder.encode('event: end\ndata: {"code":"SESSION_REVOKED"}\n\n'));
-          controller.close();
-        });
-      },
-      cancel() {
-        clearInterval(timer);
-        lease.release();
-      },
-    });
-    return new Response(body, {
-      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
-    });
+    return createEventStream(lease, { heartbeatMs: 100 });
   });
   app.route('/api', api);
   app.notFound(notFoundHandler());

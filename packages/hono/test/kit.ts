@@ -1,43 +1,47 @@
-// The primitives every adapter test app is built from: an access-token issuer and verifier, a
-// registry (revocation + leases) and the console's route policy.
-// PENDING MERGE: until createAccessTokenIssuer/Verifier (@latchkey/tokens) and register/revoke/
-// assertNotRevoked (@latchkey/registry) land in main, `createKit` stands in for them with the same
-// shapes; after the merge it builds the real ones and nothing else in the tests changes.
-import { randomBytes } from 'node:crypto';
-import { StoreUnavailableError, UnauthenticatedError } from '@latchkey/errors';
-import { createRoutePolicy, type DefaultRole } from '@latchkey/guards';
+// The real primitives every adapter test app is built from: ES256 access tokens (@latchkey/tokens), a
+// registry with a revocation bus (@latchkey/registry) and the console's route policy (@latchkey/guards).
+// Unit tests run the registry on the memory bus; integration tests hand in the Redis bus.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createRoutePolicy, type DefaultRole, defaultLadder } from '@latchkey/guards';
+import { createRegistry, type Registry, type RevocationBus } from '@latchkey/registry';
+import { createMemoryRevocationBus } from '@latchkey/registry/testing';
+import { type AccessClaims, createAccessTokenIssuer, createAccessTokenVerifier } from '@latchkey/tokens';
 
-export interface TestClaims {
-  readonly userId: string;
-  readonly issuedAtMs: number;
-  readonly issuedAtSeconds: number;
-  readonly expiresAtSeconds: number;
-  readonly tokenId: string | undefined;
-  readonly custom: { readonly role: DefaultRole };
-}
+export type TestClaims = AccessClaims<{ role: DefaultRole }>;
 
-export interface TestLease {
-  readonly signal: AbortSignal;
-  readonly userId: string;
-  readonly issuedAtMs: number;
-  readonly kind: string;
-  release(): void;
-}
-
-export interface TestRegistry {
-  register(userId: string, options: { issuedAtMs: number; kind?: string }): Promise<TestLease>;
-  revoke(userId: string): Promise<number>;
-  assertNotRevoked(userId: string, issuedAtMs: number): Promise<void>;
-  close(): Promise<void>;
+export interface KeyPair {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
 }
 
 export interface Kit {
   readonly verifier: { verify(token: string): Promise<TestClaims> };
-  readonly registry: TestRegistry;
+  readonly registry: Registry;
   /** Issues an access token, as `/auth/login` does. */
   login(userId: string, role: DefaultRole): Promise<string>;
-  /** While true, every revocation check answers STORE_UNAVAILABLE (the store is unreachable). */
-  storeDown: boolean;
+  /** The shared store stops answering (and the subscription goes quiet), until {@link Kit.resumeStore}. */
+  pauseStore(): Promise<void>;
+  resumeStore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KitOptions {
+  /** One key pair for every instance of a multi-instance test: they verify each other's tokens. */
+  readonly keys?: KeyPair;
+  /** Default: a memory bus whose `pause` holds every store call and silences the subscription. */
+  readonly bus?: RevocationBus;
+  readonly pauseStore?: () => Promise<void>;
+  readonly resumeStore?: () => Promise<void>;
+  /** How long a silent subscription is trusted, and how long a store read may take (ms). */
+  readonly staleAfterMs?: number;
+  readonly storeTimeoutMs?: number;
+}
+
+const TOKENS = { issuer: 'latchkey-test', audience: 'latchkey-test' };
+export const STORE_TIMEOUT_MS = 300;
+
+export function generateKeys(): KeyPair {
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }
 
 /** The console's policy, plus a route the tests use to prove the full path is read. */
@@ -48,72 +52,44 @@ export const policy: ReturnType<typeof createRoutePolicy> = createRoutePolicy([
   { method: 'POST', path: '/auth/logout', minRole: 'viewer' },
 ]);
 
-export function createKit(): Kit {
-  const tokens = new Map<string, TestClaims>();
-  const watermarks = new Map<string, number>();
-  const leases = new Set<{ lease: TestLease; controller: AbortController }>();
-  let lastMs = 0;
-  const kit: Kit = {
-    storeDown: false,
-    verifier: {
-      async verify(token) {
-        const claims = tokens.get(token);
-        if (claims === undefined) throw new UnauthenticatedError('invalid');
-        return claims;
-      },
+export async function createKit(options: KitOptions = {}): Promise<Kit> {
+  const { privateKey, publicKey } = options.keys ?? generateKeys();
+  const issuer = createAccessTokenIssuer<{ role: DefaultRole }>({ privateKey, ...TOKENS });
+  const verifier = createAccessTokenVerifier<{ role: DefaultRole }>({
+    publicKey,
+    ...TOKENS,
+    validateCustom: ({ role }) => {
+      if (defaultLadder.rank(role) < 0) throw new TypeError('unknown role');
+      return { role: role as DefaultRole };
     },
-    registry: {
-      async register(userId, { issuedAtMs, kind = 'stream' }) {
-        await kit.registry.assertNotRevoked(userId, issuedAtMs);
-        const controller = new AbortController();
-        const entry = {
-          controller,
-          lease: { signal: controller.signal, userId, issuedAtMs, kind, release: () => leases.delete(entry) },
-        };
-        leases.add(entry);
-        return entry.lease;
-      },
-      async revoke(userId) {
-        const now = Date.now();
-        watermarks.set(userId, now);
-        lastMs = Math.max(lastMs, now);
-        let ended = 0;
-        for (const entry of [...leases]) {
-          if (entry.lease.userId !== userId) continue;
-          leases.delete(entry);
-          entry.controller.abort(new UnauthenticatedError('revoked'));
-          ended++;
-        }
-        return ended;
-      },
-      async assertNotRevoked(userId, issuedAtMs) {
-        if (kit.storeDown) {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          throw new StoreUnavailableError('timeout');
-        }
-        const watermark = watermarks.get(userId);
-        if (watermark !== undefined && issuedAtMs <= watermark) throw new UnauthenticatedError('revoked');
-      },
-      async close() {
-        leases.clear();
-      },
-    },
+  });
+  const memory = options.bus === undefined ? createMemoryRevocationBus({ heartbeatMs: 100 }) : undefined;
+  const registry = createRegistry({
+    watermarkTtlMs: issuer.ttlSeconds * 1000,
+    bus: options.bus ?? (memory as RevocationBus),
+    staleAfterMs: options.staleAfterMs ?? 500,
+    storeTimeoutMs: options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
+    onError: () => undefined,
+  });
+  await registry.ready;
+  return {
+    verifier,
+    registry,
     async login(userId, role) {
-      // Strictly increasing issue times, as `iat_ms` after a logout in the same millisecond would be.
-      const issuedAtMs = Math.max(Date.now(), lastMs + 1);
-      lastMs = issuedAtMs;
-      const token = randomBytes(24).toString('base64url');
-      const issuedAtSeconds = Math.floor(issuedAtMs / 1000);
-      tokens.set(token, {
-        userId,
-        issuedAtMs,
-        issuedAtSeconds,
-        expiresAtSeconds: issuedAtSeconds + 3600,
-        tokenId: token.slice(0, 22),
-        custom: { role },
-      });
-      return token;
+      return (await issuer.issue(userId, { role })).token;
+    },
+    async pauseStore() {
+      if (options.pauseStore !== undefined) return options.pauseStore();
+      memory?.interrupt();
+      memory?.pause();
+    },
+    async resumeStore() {
+      if (options.resumeStore !== undefined) return options.resumeStore();
+      memory?.unpause();
+      memory?.restore();
+    },
+    async close() {
+      await registry.close();
     },
   };
-  return kit;
 }
