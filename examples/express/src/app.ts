@@ -11,7 +11,10 @@ export function createApp({ issuer, verifier, registry, secureCookie }: Deps): e
   app.post('/auth/login', json, async (req, res) => {
     const { user, role } = parseLogin(req.body);
     const { token, claims } = await issuer.issue(user, { role });
-    const cookie = serializeAuthCookie(token, { expiresAtSeconds: claims.expiresAtSeconds, secure: secureCookie });
+    const cookie = serializeAuthCookie(token, {
+      expiresAtSeconds: claims.expiresAtSeconds,
+      secure: secureCookie,
+    });
     res.set('set-cookie', cookie).json({ token });
   });
   app.post('/auth/logout', auth, async (_req, res) => {

@@ -15,7 +15,11 @@ export async function createDeps(keys: { privateKey: KeyObject; publicKey: KeyOb
   deps: Deps;
   close(): Promise<void>;
 }> {
-  const issuer = createAccessTokenIssuer<{ role: DefaultRole }>({ privateKey: keys.privateKey, ...TOKENS, ttlSeconds: TTL_SECONDS });
+  const issuer = createAccessTokenIssuer<{ role: DefaultRole }>({
+    privateKey: keys.privateKey,
+    ...TOKENS,
+    ttlSeconds: TTL_SECONDS,
+  });
   const verifier = createAccessTokenVerifier<{ role: DefaultRole }>({
     publicKey: keys.publicKey,
     ...TOKENS,

@@ -12,13 +12,21 @@ declare module '@latchkey/fastify' {
 }
 
 /** The dashboard back end: login, logout everywhere, an event stream, a role-guarded POST. */
-export async function createApp({ issuer, verifier, registry, secureCookie }: Deps): Promise<FastifyInstance> {
+export async function createApp({
+  issuer,
+  verifier,
+  registry,
+  secureCookie,
+}: Deps): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: 64 * 1024 });
   await app.register(latchkeyPlugin, { verifier, revocation: registry, policy, queryTokenPaths });
   app.post('/auth/login', { config: { latchkey: 'public' } }, async (request, reply) => {
     const { user, role } = parseLogin(request.body);
     const { token, claims } = await issuer.issue(user, { role });
-    const cookie = serializeAuthCookie(token, { expiresAtSeconds: claims.expiresAtSeconds, secure: secureCookie });
+    const cookie = serializeAuthCookie(token, {
+      expiresAtSeconds: claims.expiresAtSeconds,
+      secure: secureCookie,
+    });
     return reply.header('set-cookie', cookie).send({ token });
   });
   app.post('/auth/logout', async (request, reply) => {

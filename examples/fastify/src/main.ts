@@ -6,9 +6,14 @@ import { createDeps } from './deps.js';
 
 const { deps, close } = await createDeps(generateKeyPairSync('ec', { namedCurve: 'P-256' }));
 const app = await createApp(deps);
-console.log(`listening on ${await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' })}`);
+console.log(
+  `listening on ${await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' })}`,
+);
 process.once('SIGTERM', () => {
   deps.registry.cancelAll();
   app.server.closeAllConnections();
-  void app.close().then(close).then(() => process.exit(0));
+  void app
+    .close()
+    .then(close)
+    .then(() => process.exit(0));
 });
