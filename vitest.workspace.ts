@@ -24,11 +24,13 @@ const PACKAGES = [
   'guards',
   'registry',
   'http',
+  'kube',
   'express',
   'fastify',
   'hono',
   'testkit',
   'docs',
+  'contracts',
   'bench',
   'reference',
 ] as const;

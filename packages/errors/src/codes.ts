@@ -91,7 +91,9 @@ export class SessionRevokedError extends LatchkeyError<
 }
 
 /** An authenticated caller whose role does not allow the action. */
-export class ForbiddenError extends LatchkeyError<'insufficient-role' | 'unknown-role' | 'no-policy'> {
+export class ForbiddenError extends LatchkeyError<
+  'insufficient-role' | 'unknown-role' | 'no-policy' | 'not-service-account' | 'access-denied'
+> {
   readonly code = 'FORBIDDEN';
   readonly status = 403;
   constructor(reason: ForbiddenError['reason'], options?: LatchkeyErrorOptions) {
@@ -243,7 +245,15 @@ export class RoleLookupFailedError extends LatchkeyError<'lookup-failed'> {
 }
 
 /** The upstream a request is forwarded to did not answer. */
-export class UpstreamUnavailableError extends LatchkeyError<'unreachable' | 'timeout' | 'bad-response'> {
+export class UpstreamUnavailableError extends LatchkeyError<
+  | 'unreachable'
+  | 'timeout'
+  | 'bad-response'
+  | 'rate-limited'
+  | 'server-error'
+  | 'reviewer-credential-refused'
+  | 'reviewer-credential-unreadable'
+> {
   readonly code = 'UPSTREAM_UNAVAILABLE';
   readonly status = 502;
   constructor(reason: UpstreamUnavailableError['reason'], options?: LatchkeyErrorOptions) {
