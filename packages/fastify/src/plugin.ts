@@ -46,6 +46,8 @@ declare module 'fastify' {
 export interface LatchkeyFastifyOptions extends LatchkeyOptions<FastifyIdentity> {
   /** How errors are rendered (`errorToHttp` options: `log`, `format`, …). */
   readonly errors?: ErrorResponseOptions | undefined;
+  /** Set the JSON 404 handler (Fastify allows one per context). Default `true`; `false` keeps your own. */
+  readonly notFoundHandler?: boolean | undefined;
 }
 
 async function plugin(
@@ -77,9 +79,11 @@ async function plugin(
     const { status, headers, body } = errorToHttp(error, errorOptions);
     return reply.code(status).headers(headers).send(body);
   });
-  app.setNotFoundHandler(async () => {
-    throw new NotFoundError();
-  });
+  if (options.notFoundHandler !== false) {
+    app.setNotFoundHandler(async () => {
+      throw new NotFoundError();
+    });
+  }
 }
 
 /**
