@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createRoutePolicy } from '@latchkey/guards';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen } from '../test/app.js';
@@ -60,6 +61,36 @@ describe('latchkey', () => {
       expect(response.status).toBe(200);
     } finally {
       await closeServer(nested);
+    }
+  });
+});
+
+describe('latchkey on percent-encoded paths', () => {
+  it('authorises the path as the route Express will run', async () => {
+    const strict = createRoutePolicy([
+      { method: 'GET', path: '/api/:id', minRole: 'viewer' },
+      { method: 'GET', path: '/api/admin', minRole: 'admin' },
+    ]);
+    const app = express();
+    const api = express.Router();
+    api.use(latchkey({ verifier: kit.verifier, revocation: kit.registry, policy: strict }));
+    api.get('/admin', (_req, res) => {
+      res.json({ route: 'admin' });
+    });
+    api.get('/:id', (_req, res) => {
+      res.json({ route: 'id' });
+    });
+    app.use('/api', api);
+    app.use(latchkeyErrorHandler());
+    const encoded = await listen(app);
+    try {
+      const viewer = { authorization: `Bearer ${await kit.login('pat', 'viewer')}` };
+      const response = await fetch(`${baseUrl(encoded)}/api/%61dmin`, { headers: viewer });
+      const body = (await response.json()) as { route?: string; code?: string };
+      // Express matches the raw path, as the policy reads it: `/:id` runs (id = 'admin'), never `/admin`.
+      expect([response.status, body.route]).toEqual([200, 'id']);
+    } finally {
+      await closeServer(encoded);
     }
   });
 });

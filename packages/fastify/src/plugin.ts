@@ -50,6 +50,23 @@ export interface LatchkeyFastifyOptions extends LatchkeyOptions<FastifyIdentity>
   readonly notFoundHandler?: boolean | undefined;
 }
 
+// Percent-escapes of `# $ % & + , / : ; = ? @`: find-my-way leaves them encoded in the path it routes on.
+const RESERVED_ESCAPE = /%(2[3-6BbCcFf]|3[AaBbDdFf]|40)/g;
+
+/**
+ * The path as Fastify's router (find-my-way) matches it: every percent-escape decoded except those of
+ * reserved characters. `/api/%61dmin` is routed as `/api/admin`, so it must be authorised as that;
+ * an undecodable path stays as it is (the policy denies it, Fastify answers 400).
+ */
+export function routingPath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURI(path.replace(RESERVED_ESCAPE, '%25$1'));
+  } catch {
+    return path;
+  }
+}
+
 async function plugin(
   app: Parameters<FastifyPluginAsync>[0],
   options: LatchkeyFastifyOptions,
@@ -67,8 +84,9 @@ async function plugin(
       headers,
       url,
       method: request.method,
-      // The raw URL from the server root: route prefixes of `register(…, { prefix })` included.
-      path: pathOf(url),
+      // The URL path from the server root (prefixes of `register(…, { prefix })` included), decoded as
+      // Fastify's router decodes it, so the policy judges the route that will run.
+      path: routingPath(pathOf(url)),
       origin: headers.origin,
       host: headers.host,
     });

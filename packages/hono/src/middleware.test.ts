@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createRoutePolicy } from '@latchkey/guards';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen } from '../test/app.js';
@@ -49,6 +50,27 @@ describe('latchkey', () => {
     expect((await app.request('/api/me', { headers })).status).toBe(200);
     const denied = await app.request('/api/me-not/me', { headers });
     expect(await failure(denied)).toEqual({ status: 403, code: 'FORBIDDEN' });
+  });
+});
+
+describe('latchkey on percent-encoded paths', () => {
+  it('authorises the path as the route Hono will run', async () => {
+    const strict = createRoutePolicy([
+      { method: 'GET', path: '/api/:id', minRole: 'viewer' },
+      { method: 'GET', path: '/api/admin', minRole: 'admin' },
+    ]);
+    const app = new Hono<LatchkeyEnv>();
+    app.use('/api/*', latchkey({ verifier: kit.verifier, revocation: kit.registry, policy: strict }));
+    app.get('/api/admin', (c) => c.json({ route: 'admin' }));
+    app.get('/api/:id', (c) => c.json({ route: 'id' }));
+    app.onError(latchkeyErrorHandler());
+    const viewer = { authorization: `Bearer ${await kit.login('pat', 'viewer')}` };
+    const admin = { authorization: `Bearer ${await kit.login('pat', 'admin')}` };
+    expect(await failure(await app.request('/api/%61dmin', { headers: viewer }))).toEqual({
+      status: 403,
+      code: 'FORBIDDEN',
+    });
+    expect(await (await app.request('/api/%61dmin', { headers: admin })).json()).toEqual({ route: 'admin' });
   });
 });
 
