@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the server binaries the integration tests start: redis-server 7 (Debian) and
-# valkey-server 8 (Debian's bookworm-backports suite). Does nothing when both are present.
+# valkey-server 8 (Debian's bookworm-backports suite), plus kubectl (Debian's kubernetes-client) and
+# openssl for the Kubernetes API test server's client checks. Does nothing when all are present.
 # Tests start their own throw-away servers on free loopback ports; nothing is started here.
 set -euo pipefail
 
@@ -8,7 +9,9 @@ have() { command -v "$1" >/dev/null 2>&1; }
 need_redis=0; need_valkey=0
 { have redis-server && have redis-cli; } || need_redis=1
 { have valkey-server && have valkey-cli; } || need_valkey=1
-if [ "$need_redis$need_valkey" = "00" ]; then
+need_kube=0
+{ have kubectl && have openssl; } || need_kube=1
+if [ "$need_redis$need_valkey$need_kube" = "000" ]; then
   echo "install-servers: $(redis-server --version | cut -d' ' -f1-3); $(valkey-server --version | cut -d' ' -f1-3)"
   exit 0
 fi
@@ -40,12 +43,13 @@ fi
 
 $sudo apt-get update -q
 if [ "$need_redis" = 1 ]; then $sudo apt-get install -y -q redis-server; fi
+if [ "$need_kube" = 1 ]; then $sudo apt-get install -y -q kubernetes-client openssl; fi
 if [ "$need_valkey" = 1 ]; then
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
   $sudo apt-get install -y -q -t "${codename}-backports" valkey-server
 fi
 
-for binary in redis-server redis-cli valkey-server valkey-cli; do
+for binary in redis-server redis-cli valkey-server valkey-cli kubectl openssl; do
   have "$binary" || { echo "install-servers: $binary still missing after install" >&2; exit 1; }
 done
 echo "install-servers: $(redis-server --version | cut -d' ' -f1-3); $(valkey-server --version | cut -d' ' -f1-3)"

@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   createRoleLadder,
   createRoutePolicy,
+  type Decision,
   type DefaultRole,
   type RoleDecision,
   type RoleGuard,
@@ -23,7 +24,7 @@ describe('@latchkey/guards types', () => {
   it('types decisions by role', () => {
     const decision = requireEditorOrAdmin.decide({ role: 'x' });
     expectTypeOf(decision).toEqualTypeOf<RoleDecision<DefaultRole>>();
-    if (decision.allowed) expectTypeOf(decision.role).toEqualTypeOf<DefaultRole>();
+    if (decision.ok) expectTypeOf(decision.role).toEqualTypeOf<DefaultRole>();
   });
 
   it('checks the roles of policy rules', () => {
@@ -37,5 +38,16 @@ describe('@latchkey/guards types', () => {
   it('refuses a bare role string where an identity is expected', () => {
     // @ts-expect-error: pass the identity, not its role
     requireEditorOrAdmin('admin');
+  });
+});
+
+describe('Decision', () => {
+  it('is the shape every guard and policy decision has', () => {
+    const decision = requireEditorOrAdmin.decide({ role: 'viewer' });
+    expectTypeOf(decision).toExtend<Decision>();
+    if (!decision.ok) {
+      expectTypeOf(decision.code).toEqualTypeOf<'UNAUTHENTICATED' | 'FORBIDDEN' | 'ROLE_LOOKUP_FAILED'>();
+    }
+    expectTypeOf(createRoutePolicy([]).decide('GET', '/', null)).toExtend<Decision>();
   });
 });

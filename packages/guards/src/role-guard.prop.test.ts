@@ -15,8 +15,8 @@ test.prop([ladderWithMin, fc.nat(), fc.nat()])(
     const ladder = createRoleLadder(roles);
     const guard = requireRole(roles[minIndex] as string, { ladder });
     const [low, high] = [a % roles.length, b % roles.length].sort((x, y) => x - y) as [number, number];
-    const lowPasses = guard.decide({ role: roles[low] }).allowed;
-    const highPasses = guard.decide({ role: roles[high] }).allowed;
+    const lowPasses = guard.decide({ role: roles[low] }).ok;
+    const highPasses = guard.decide({ role: roles[high] }).ok;
     expect(!lowPasses || highPasses).toBe(true);
     expect(lowPasses).toBe(low >= minIndex);
   },
@@ -28,7 +28,7 @@ test.prop([ladderWithMin, fc.string({ minLength: 1, maxLength: 12 })])(
     fc.pre(!roles.includes(extra));
     const before = requireRole(roles[minIndex] as string, { ladder: createRoleLadder(roles) });
     const after = requireRole(roles[minIndex] as string, { ladder: createRoleLadder([...roles, extra]) });
-    for (const role of roles) expect(after.decide({ role }).allowed).toBe(before.decide({ role }).allowed);
+    for (const role of roles) expect(after.decide({ role }).ok).toBe(before.decide({ role }).ok);
   },
 );
 
@@ -37,7 +37,7 @@ test.prop([ladderWithMin, fc.anything({ withNullPrototype: true, withBoxedValues
   ([roles, minIndex], role) => {
     fc.pre(!(roles as unknown[]).includes(role));
     const guard = requireRole(roles[minIndex] as string, { ladder: createRoleLadder(roles) });
-    expect(guard.decide({ role })).toEqual({ allowed: false, code: 'FORBIDDEN', reason: 'unknown-role' });
+    expect(guard.decide({ role })).toEqual({ ok: false, code: 'FORBIDDEN', reason: 'unknown-role' });
     expect(() => guard({ role })).toThrow(
       expect.objectContaining({ code: 'FORBIDDEN', reason: 'unknown-role' }),
     );
@@ -53,11 +53,11 @@ test.prop([
     const guard = requireRole(min);
     const decision = guard.decide(identity);
     try {
-      guard(identity as never);
-      expect(decision.allowed).toBe(true);
+      guard.assert(identity as never);
+      expect(decision.ok).toBe(true);
     } catch (error) {
       expect(LatchkeyError.is(error)).toBe(true);
-      expect(decision).toMatchObject({ allowed: false, code: (error as LatchkeyError).code });
+      expect(decision).toMatchObject({ ok: false, code: (error as LatchkeyError).code });
       expect(['UNAUTHENTICATED', 'FORBIDDEN', 'ROLE_LOOKUP_FAILED']).toContain((error as LatchkeyError).code);
     }
   },

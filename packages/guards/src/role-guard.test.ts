@@ -11,7 +11,7 @@ describe('requireRole', () => {
   it('lets through the minimum role and every role above it', () => {
     expect(() => requireEditor({ role: 'editor' })).not.toThrow();
     expect(() => requireEditor({ role: 'admin' })).not.toThrow();
-    expect(requireEditor.decide({ role: 'admin', user: 'ada' })).toEqual({ allowed: true, role: 'admin' });
+    expect(requireEditor.decide({ role: 'admin', user: 'ada' })).toEqual({ ok: true, role: 'admin' });
   });
 
   it('refuses a role below the minimum with FORBIDDEN insufficient-role', () => {
@@ -37,7 +37,7 @@ describe('requireRole', () => {
 
   it('refuses a non-object identity with UNAUTHENTICATED malformed', () => {
     expect(requireEditor.decide('admin')).toEqual({
-      allowed: false,
+      ok: false,
       code: 'UNAUTHENTICATED',
       reason: 'malformed',
     });
@@ -55,7 +55,7 @@ describe('requireRole', () => {
   it('uses a custom ladder, and throws TypeError for a minimum not on it', () => {
     const ladder = createRoleLadder(['reader', 'operator', 'owner']);
     const requireOperator = requireRole('operator', { ladder });
-    expect(requireOperator.decide({ role: 'owner' })).toEqual({ allowed: true, role: 'owner' });
+    expect(requireOperator.decide({ role: 'owner' })).toEqual({ ok: true, role: 'owner' });
     expect(requireOperator.decide({ role: 'admin' })).toMatchObject({
       code: 'FORBIDDEN',
       reason: 'unknown-role',
@@ -88,37 +88,45 @@ describe('requireRole with a polluted prototype', () => {
 
 describe('requireEditorOrAdmin', () => {
   it('lets editors and admins through and refuses viewers', () => {
-    expect(requireEditorOrAdmin.decide({ role: 'editor' }).allowed).toBe(true);
-    expect(requireEditorOrAdmin.decide({ role: 'admin' }).allowed).toBe(true);
+    expect(requireEditorOrAdmin.decide({ role: 'editor' }).ok).toBe(true);
+    expect(requireEditorOrAdmin.decide({ role: 'admin' }).ok).toBe(true);
+    expect(() => requireEditorOrAdmin.assert({ role: 'viewer' })).toThrow(
+      denied('FORBIDDEN', 403, 'insufficient-role'),
+    );
+  });
+
+  it('is callable as a shorthand for assert', () => {
     expect(() => requireEditorOrAdmin({ role: 'viewer' })).toThrow(
       denied('FORBIDDEN', 403, 'insufficient-role'),
     );
+    expect(() => requireEditorOrAdmin({ role: 'editor' })).not.toThrow();
+    expect(() => requireEditorOrAdmin.assert(null)).toThrow(denied('UNAUTHENTICATED', 401, 'missing'));
   });
 });
 
 describe('requireViewerOrAbove', () => {
   it('lets every known role through and refuses unknown ones', () => {
     for (const role of ['viewer', 'editor', 'admin'])
-      expect(requireViewerOrAbove.decide({ role }).allowed).toBe(true);
-    expect(() => requireViewerOrAbove({ role: 'guest' })).toThrow(denied('FORBIDDEN', 403, 'unknown-role'));
+      expect(requireViewerOrAbove.decide({ role }).ok).toBe(true);
+    expect(() => requireViewerOrAbove.assert({ role: 'guest' })).toThrow(
+      denied('FORBIDDEN', 403, 'unknown-role'),
+    );
   });
 });
 
 describe('decisionError', () => {
   it('builds the error each refusal names', () => {
-    expect(decisionError({ allowed: false, code: 'UNAUTHENTICATED', reason: 'missing' })).toMatchObject({
+    expect(decisionError({ ok: false, code: 'UNAUTHENTICATED', reason: 'missing' })).toMatchObject({
       code: 'UNAUTHENTICATED',
       status: 401,
       reason: 'missing',
     });
-    expect(decisionError({ allowed: false, code: 'FORBIDDEN', reason: 'no-policy' })).toMatchObject({
+    expect(decisionError({ ok: false, code: 'FORBIDDEN', reason: 'no-policy' })).toMatchObject({
       code: 'FORBIDDEN',
       status: 403,
       reason: 'no-policy',
     });
-    expect(
-      decisionError({ allowed: false, code: 'ROLE_LOOKUP_FAILED', reason: 'lookup-failed' }),
-    ).toMatchObject({
+    expect(decisionError({ ok: false, code: 'ROLE_LOOKUP_FAILED', reason: 'lookup-failed' })).toMatchObject({
       code: 'ROLE_LOOKUP_FAILED',
       status: 500,
     });

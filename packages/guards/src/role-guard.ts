@@ -4,6 +4,7 @@ import {
   RoleLookupFailedError,
   UnauthenticatedError,
 } from '@latchkey/errors';
+import type { Decision } from './decision.js';
 import { type DefaultRole, defaultLadder, type RoleLadder } from './role-ladder.js';
 
 /** What a guard reads: the caller's role, in an own property `role`. */
@@ -12,47 +13,49 @@ export interface Identity {
 }
 
 /**
- * The outcome of a role check. A refusal names the error a server answers with (`code`) and why
- * (`reason`); {@link decisionError} builds that error. Refusals are shared frozen constants, so a
- * decision costs no allocation.
+ * The outcome of a role check, in latchkey's one {@link Decision} shape: `{ ok: true, role }` (the
+ * caller's role) or `{ ok: false, code, reason }`, naming the error a server answers with and why;
+ * {@link decisionError} builds that error. Decisions are shared frozen constants, so a decision costs
+ * no allocation.
  */
 export type RoleDecision<R extends string = DefaultRole> =
-  | { readonly allowed: true; readonly role: R }
-  | { readonly allowed: false; readonly code: 'UNAUTHENTICATED'; readonly reason: 'missing' | 'malformed' }
-  | { readonly allowed: false; readonly code: 'FORBIDDEN'; readonly reason: ForbiddenError['reason'] }
-  | { readonly allowed: false; readonly code: 'ROLE_LOOKUP_FAILED'; readonly reason: 'lookup-failed' };
+  | (Extract<Decision, { readonly ok: true }> & { readonly role: R })
+  | Denial;
 
 /** A refusal, from a {@link RoleDecision}. */
-export type Denial = Extract<RoleDecision<string>, { readonly allowed: false }>;
+export type Denial =
+  | Extract<Decision<'UNAUTHENTICATED', 'missing' | 'malformed'>, { readonly ok: false }>
+  | Extract<Decision<'FORBIDDEN', ForbiddenError['reason']>, { readonly ok: false }>
+  | Extract<Decision<'ROLE_LOOKUP_FAILED', 'lookup-failed'>, { readonly ok: false }>;
 
 // The refusals, shared and frozen. Exported for route-policy.ts only; the package index does not re-export them.
 export const DENY_MISSING: Denial = Object.freeze({
-  allowed: false,
+  ok: false,
   code: 'UNAUTHENTICATED',
   reason: 'missing',
 });
 export const DENY_MALFORMED: Denial = Object.freeze({
-  allowed: false,
+  ok: false,
   code: 'UNAUTHENTICATED',
   reason: 'malformed',
 });
 export const DENY_UNREADABLE: Denial = Object.freeze({
-  allowed: false,
+  ok: false,
   code: 'ROLE_LOOKUP_FAILED',
   reason: 'lookup-failed',
 });
 export const DENY_UNKNOWN: Denial = Object.freeze({
-  allowed: false,
+  ok: false,
   code: 'FORBIDDEN',
   reason: 'unknown-role',
 });
 export const DENY_INSUFFICIENT: Denial = Object.freeze({
-  allowed: false,
+  ok: false,
   code: 'FORBIDDEN',
   reason: 'insufficient-role',
 });
 export const DENY_NO_POLICY: Denial = Object.freeze({
-  allowed: false,
+  ok: false,
   code: 'FORBIDDEN',
   reason: 'no-policy',
 });
@@ -63,7 +66,7 @@ export const DENY_NO_POLICY: Denial = Object.freeze({
  * @example
  * ```ts
  * const decision = requireEditorOrAdmin.decide(identity);
- * if (!decision.allowed) return toResponse(decisionError(decision));
+ * if (!decision.ok) return toResponse(decisionError(decision));
  * ```
  */
 export function decisionError(decision: Denial): LatchkeyError {
@@ -103,20 +106,25 @@ export function isDenial(value: unknown): value is Denial {
 
 /** Precomputed allow decisions, one per rank, so an allowed check allocates nothing. */
 export function allowDecisions<R extends string>(ladder: RoleLadder<R>): readonly RoleDecision<R>[] {
-  return Object.freeze(ladder.roles.map((role) => Object.freeze({ allowed: true as const, role })));
+  return Object.freeze(ladder.roles.map((role) => Object.freeze({ ok: true as const, role })));
 }
 
-/** A role check as a function that throws, with its non-throwing twin `decide`. */
+/**
+ * A role check: `decide` returns the decision, `assert` throws its error. The guard is also callable,
+ * as a shorthand for `assert`.
+ */
 export interface RoleGuard<R extends string = DefaultRole> {
-  /**
-   * Returns when `identity` holds `minRole` or a role above it; otherwise throws `UnauthenticatedError`
-   * (401), `ForbiddenError` (403) or `RoleLookupFailedError` (500).
-   */
+  /** The same as {@link RoleGuard.assert}. */
   (identity: Identity | null | undefined): void;
   /** The lowest role this guard lets through. */
   readonly minRole: R;
   /** The decision, without throwing, for any value. */
   decide(identity: unknown): RoleDecision<R>;
+  /**
+   * Returns when `identity` holds `minRole` or a role above it; otherwise throws `UnauthenticatedError`
+   * (401), `ForbiddenError` (403) or `RoleLookupFailedError` (500).
+   */
+  assert(identity: Identity | null | undefined): void;
 }
 
 /** Options of {@link requireRole}. */
@@ -134,7 +142,8 @@ export interface RequireRoleOptions<R extends string> {
  * @example
  * ```ts
  * const requireAdmin = requireRole('admin');
- * requireAdmin(request.identity); // throws ForbiddenError for an editor
+ * requireAdmin.decide({ role: 'editor' }); // { ok: false, code: 'FORBIDDEN', reason: 'insufficient-role' }
+ * requireAdmin.assert({ role: 'admin' });  // returns; throws ForbiddenError for an editor
  * ```
  */
 export function requireRole<R extends string = DefaultRole>(
@@ -155,11 +164,12 @@ export function requireRole<R extends string = DefaultRole>(
     return allowed[rank] ?? DENY_UNKNOWN;
   };
 
-  const guard = (identity: Identity | null | undefined): void => {
+  const assert = (identity: Identity | null | undefined): void => {
     const decision = decide(identity);
-    if (!decision.allowed) throw decisionError(decision);
+    if (!decision.ok) throw decisionError(decision);
   };
-  return Object.freeze(Object.assign(guard, { minRole: min, decide }));
+  const guard = (identity: Identity | null | undefined): void => assert(identity);
+  return Object.freeze(Object.assign(guard, { minRole: min, decide, assert }));
 }
 
 /**
@@ -167,7 +177,7 @@ export function requireRole<R extends string = DefaultRole>(
  *
  * @example
  * ```ts
- * requireEditorOrAdmin(identity); // throws ForbiddenError('insufficient-role') for a viewer
+ * requireEditorOrAdmin.assert(identity); // throws ForbiddenError('insufficient-role') for a viewer
  * ```
  */
 export const requireEditorOrAdmin: RoleGuard<DefaultRole> = requireRole('editor');
@@ -177,7 +187,7 @@ export const requireEditorOrAdmin: RoleGuard<DefaultRole> = requireRole('editor'
  *
  * @example
  * ```ts
- * requireViewerOrAbove(identity); // throws ForbiddenError('unknown-role') for { role: 'guest' }
+ * requireViewerOrAbove.assert(identity); // throws ForbiddenError('unknown-role') for { role: 'guest' }
  * ```
  */
 export const requireViewerOrAbove: RoleGuard<DefaultRole> = requireRole('viewer');

@@ -37,11 +37,11 @@ test.prop([rules, fc.anything(), fc.anything(), identity])(
     const policy = createRoutePolicy(table);
     const decision = policy.decide(m, p, who);
     try {
-      policy.authorize(m as string, p as string, who as never);
-      expect(decision.allowed).toBe(true);
+      policy.assert(m as string, p as string, who as never);
+      expect(decision.ok).toBe(true);
     } catch (error) {
       expect(LatchkeyError.is(error)).toBe(true);
-      expect(decision).toMatchObject({ allowed: false, code: (error as LatchkeyError).code });
+      expect(decision).toMatchObject({ ok: false, code: (error as LatchkeyError).code });
     }
   },
 );
@@ -49,7 +49,7 @@ test.prop([rules, fc.anything(), fc.anything(), identity])(
 test.prop([rules, method, anyPath, identity])(
   'any method and path string: a decision, never a throw',
   (table, m, p, who) => {
-    expect(typeof createRoutePolicy(table).decide(m, p, who).allowed).toBe('boolean');
+    expect(typeof createRoutePolicy(table).decide(m, p, who).ok).toBe('boolean');
   },
 );
 
@@ -59,7 +59,7 @@ test.prop([rules, method, literalPath, role])(
     const policy = createRoutePolicy(table);
     fc.pre(policy.minRoleFor(m, p) === undefined);
     expect(policy.decide(m, p, { role: who })).toEqual({
-      allowed: false,
+      ok: false,
       code: 'FORBIDDEN',
       reason: 'no-policy',
     });
@@ -72,8 +72,7 @@ test.prop([rules, method, anyPath, role, role])(
   (table, m, p, a, b) => {
     const policy = createRoutePolicy(table);
     const [low, high] = ROLES.indexOf(a) <= ROLES.indexOf(b) ? [a, b] : [b, a];
-    if (policy.decide(m, p, { role: low }).allowed)
-      expect(policy.decide(m, p, { role: high }).allowed).toBe(true);
+    if (policy.decide(m, p, { role: low }).ok) expect(policy.decide(m, p, { role: high }).ok).toBe(true);
   },
 );
 
@@ -95,6 +94,6 @@ test.prop([rules, method, literalPath])(
     ]);
     const min = policy.minRoleFor(m, p);
     expect(min).toBeDefined();
-    expect(policy.decide(m, p, { role: min }).allowed).toBe(true);
+    expect(policy.decide(m, p, { role: min }).ok).toBe(true);
   },
 );

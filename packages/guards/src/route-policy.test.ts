@@ -23,17 +23,17 @@ describe('createRoutePolicy', () => {
   it('applies the console table of DESIGN.md', () => {
     for (const { method, path, minRole } of CONSOLE) {
       expect(policy.minRoleFor(method, path)).toBe(minRole);
-      expect(() => policy.authorize(method as string, path, { role: 'admin' })).not.toThrow();
-      expect(() => policy.authorize(method as string, path, { role: minRole })).not.toThrow();
+      expect(() => policy.assert(method as string, path, { role: 'admin' })).not.toThrow();
+      expect(() => policy.assert(method as string, path, { role: minRole })).not.toThrow();
     }
-    expect(() => policy.authorize('POST', '/api/gitops/helm/upgrade', { role: 'viewer' })).toThrow(
+    expect(() => policy.assert('POST', '/api/gitops/helm/upgrade', { role: 'viewer' })).toThrow(
       refusal('FORBIDDEN', 403, 'insufficient-role'),
     );
-    expect(() => policy.authorize('GET', '/api/exec', { role: 'viewer' })).toThrow(
+    expect(() => policy.assert('GET', '/api/exec', { role: 'viewer' })).toThrow(
       refusal('FORBIDDEN', 403, 'insufficient-role'),
     );
     expect(policy.decide('POST', '/api/gitops/detect-drift', { role: 'viewer' })).toEqual({
-      allowed: true,
+      ok: true,
       role: 'viewer',
     });
   });
@@ -53,22 +53,22 @@ describe('createRoutePolicy', () => {
     ['GET', '/'],
     ['GET', ''],
   ])('denies the unlisted route %s %s with FORBIDDEN no-policy, even for an admin', (method, path) => {
-    expect(() => policy.authorize(method, path, { role: 'admin' })).toThrow(
+    expect(() => policy.assert(method, path, { role: 'admin' })).toThrow(
       refusal('FORBIDDEN', 403, 'no-policy'),
     );
   });
 
   it('checks authentication before the policy, as the console does', () => {
-    expect(() => policy.authorize('POST', '/api/gitops/sync', null)).toThrow(
+    expect(() => policy.assert('POST', '/api/gitops/sync', null)).toThrow(
       refusal('UNAUTHENTICATED', 401, 'missing'),
     );
-    expect(() => policy.authorize('GET', '/nowhere', undefined)).toThrow(
+    expect(() => policy.assert('GET', '/nowhere', undefined)).toThrow(
       refusal('UNAUTHENTICATED', 401, 'missing'),
     );
   });
 
   it('refuses unknown roles and unreadable roles on listed routes', () => {
-    expect(() => policy.authorize('GET', '/api/events', { role: 'guest' })).toThrow(
+    expect(() => policy.assert('GET', '/api/events', { role: 'guest' })).toThrow(
       refusal('FORBIDDEN', 403, 'unknown-role'),
     );
     const unreadable = new Proxy(
@@ -79,14 +79,14 @@ describe('createRoutePolicy', () => {
         },
       },
     );
-    expect(() => policy.authorize('GET', '/api/events', unreadable)).toThrow(
+    expect(() => policy.assert('GET', '/api/events', unreadable)).toThrow(
       refusal('ROLE_LOOKUP_FAILED', 500, 'lookup-failed'),
     );
   });
 
   it('decides for non-string methods and paths without throwing', () => {
     expect(policy.decide(undefined, 42, { role: 'admin' })).toEqual({
-      allowed: false,
+      ok: false,
       code: 'FORBIDDEN',
       reason: 'no-policy',
     });
@@ -155,7 +155,7 @@ describe('createRoutePolicy patterns', () => {
   it('works on a custom ladder', () => {
     const ladder = createRoleLadder(['reader', 'owner']);
     const table = createRoutePolicy([{ method: 'GET', path: '/x', minRole: 'owner' }], { ladder });
-    expect(table.decide('GET', '/x', { role: 'owner' })).toEqual({ allowed: true, role: 'owner' });
+    expect(table.decide('GET', '/x', { role: 'owner' })).toEqual({ ok: true, role: 'owner' });
     expect(table.decide('GET', '/x', { role: 'admin' })).toMatchObject({ reason: 'unknown-role' });
   });
 });

@@ -27,13 +27,13 @@ export interface RouteRule<R extends string = DefaultRole> {
 
 /** A policy table that denies every route it does not list. */
 export interface RoutePolicy<R extends string = DefaultRole> {
+  /** The decision, without throwing, for any three values. */
+  decide(method: unknown, path: unknown, identity: unknown): RoleDecision<R>;
   /**
    * Returns when `identity` may call `method path`; otherwise throws `UnauthenticatedError` (401),
    * `ForbiddenError` (403: `no-policy`, `unknown-role`, `insufficient-role`) or `RoleLookupFailedError` (500).
    */
-  authorize(method: string, path: string, identity: Identity | null | undefined): void;
-  /** The decision, without throwing, for any three values. */
-  decide(method: unknown, path: unknown, identity: unknown): RoleDecision<R>;
+  assert(method: string, path: string, identity: Identity | null | undefined): void;
   /** The minimum role for `method path`, or `undefined` when no rule matches (the route is denied). */
   minRoleFor(method: unknown, path: unknown): R | undefined;
 }
@@ -132,7 +132,8 @@ function matches(rule: PatternRule, method: string, segments: readonly string[])
  *   { method: 'POST', path: '/api/gitops/sync', minRole: 'editor' },
  *   { method: 'GET', path: '/api/events', minRole: 'viewer' },
  * ]);
- * policy.authorize(request.method, url.pathname, identity);
+ * policy.decide('GET', '/api/events', { role: 'viewer' }); // { ok: true, role: 'viewer' }
+ * policy.assert('POST', '/api/gitops/sync', { role: 'viewer' }); // throws FORBIDDEN (insufficient-role)
  * ```
  */
 export function createRoutePolicy<R extends string = DefaultRole>(
@@ -204,9 +205,9 @@ export function createRoutePolicy<R extends string = DefaultRole>(
 
   return Object.freeze({
     decide,
-    authorize(method: string, path: string, identity: Identity | null | undefined): void {
+    assert(method: string, path: string, identity: Identity | null | undefined): void {
       const decision = decide(method, path, identity);
-      if (!decision.allowed) throw decisionError(decision);
+      if (!decision.ok) throw decisionError(decision);
     },
     minRoleFor(method: unknown, path: unknown): R | undefined {
       const required = requiredRank(method, path);

@@ -179,6 +179,19 @@ describe('extractCredentials', () => {
         duplicateAuthorization: true,
       });
     }
+    // node kept a malformed first field: the second still makes it a duplicate, not a fallback to the cookie.
+    const malformedFirst = {
+      headers: { authorization: 'Basic dXNlcg==', cookie: 'latchkey_auth=c1' },
+      rawHeaders: [
+        'Authorization',
+        'Basic dXNlcg==',
+        'AuThOrIzAtIoN',
+        'Bearer a',
+        'Cookie',
+        'latchkey_auth=c1',
+      ],
+    };
+    expect(extractCredentials(malformedFirst, options).duplicateAuthorization).toBe(true);
     const single = { headers, rawHeaders: ['AUTHORIZATION', 'Bearer a', 'Cookie', 'latchkey_auth=c1'] };
     expect(extractCredentials(single, options).candidates.map((c) => c.source)).toEqual(['header', 'cookie']);
   });

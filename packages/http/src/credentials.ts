@@ -222,22 +222,20 @@ const DUPLICATE: CredentialExtraction = Object.freeze({
 const AUTHORIZATION = 'authorization';
 
 /**
- * Whether node:http saw a second `Authorization` field, which it drops from `headers`. A Fetch
- * `Headers` (or a node record holding an array) joins repeated fields with `, `; a bearer token never
- * holds a comma (RFC 6750 b64token), and `Authorization` is a singleton field, so a comma in the value
- * is read as two fields as well.
+ * Whether node:http saw a second `Authorization` field, which it drops from `headers` but keeps in
+ * `rawHeaders` / `headersDistinct`.
  */
-function isDuplicateAuthorization(request: CredentialRequest, value: string): boolean {
-  if (value.includes(',')) return true;
+function hasSecondAuthorization(request: CredentialRequest): boolean {
   const raw = request.rawHeaders;
   if (Array.isArray(raw)) {
     let seen = 0;
     for (let i = 0; i < raw.length; i += 2) {
       const name: unknown = raw[i];
+      // The two usual spellings compare without allocating; anything else of the right length is lower-cased.
       if (
         typeof name === 'string' &&
         name.length === 13 &&
-        name.toLowerCase() === AUTHORIZATION &&
+        (name === 'Authorization' || name === AUTHORIZATION || name.toLowerCase() === AUTHORIZATION) &&
         ++seen > 1
       ) {
         return true;
@@ -279,8 +277,13 @@ export function extractCredentials(
 
   const authorization = headerValue(request.headers, AUTHORIZATION, ', ');
   if (authorization !== undefined) {
-    if (isDuplicateAuthorization(request, authorization)) return DUPLICATE;
     const token = parseBearer(authorization, max);
+    // A Fetch `Headers` (or a node record holding an array) joins repeated fields with `, `. A bearer
+    // token never holds a comma (RFC 6750 b64token) and `Authorization` is a singleton field, so a
+    // comma means two fields; parseBearer has refused such a value already, so the happy path pays
+    // only for a walk over node's raw list.
+    if ((token === undefined && authorization.includes(',')) || hasSecondAuthorization(request))
+      return DUPLICATE;
     if (token === undefined) malformed = ['header'];
     else candidates.push({ source: 'header', token });
   }

@@ -62,3 +62,27 @@ test.prop([bucket, fc.array(fc.string({ maxLength: 8 }), { maxLength: 50 })])(
     }
   },
 );
+
+test.prop([
+  bucket,
+  fc.integer({ min: 1, max: 20 }),
+  fc.array(step, { maxLength: 60 }),
+  fc.integer({ min: 1, max: 40 }),
+])(
+  'once burst ÷ rate seconds pass without traffic, the whole table is free for new keys',
+  (perKey, maxKeys, steps, fresh) => {
+    let t = 1_000;
+    const limiter = createRateLimiter({ ...perKey, maxKeys, now: () => t });
+    for (const { advanceMs, key } of steps) {
+      t += advanceMs;
+      try {
+        limiter.take(key);
+      } catch {
+        // refusals are fine here
+      }
+    }
+    t += Math.ceil((perKey.burst * 1000) / perKey.ratePerSecond);
+    for (let i = 0; i < Math.min(fresh, maxKeys); i++) expect(() => limiter.take(`fresh-${i}`)).not.toThrow();
+    expect(limiter.size).toBeLessThanOrEqual(maxKeys);
+  },
+);

@@ -119,6 +119,58 @@ describe('createRateLimiter', () => {
     });
   });
 
+  describe('reclaiming in the order buckets were last spent from', () => {
+    it("reclaims the least recently spent bucket once it is full, and answers the head's refill time", () => {
+      const { now, advance } = clock();
+      const limiter = createRateLimiter({ ratePerSecond: 1, burst: 3, maxKeys: 2, now });
+      limiter.take('a'); // a: 2 left, full at +1 s
+      limiter.take('b');
+      limiter.take('b'); // b: 1 left, full at +2 s
+      expect(refusal(() => limiter.take('c'))).toMatchObject({ reason: 'global', retryAfterSeconds: 1 });
+      advance(1000);
+      limiter.take('c'); // a is full again: reclaimed for c
+      expect(limiter.size).toBe(2);
+      // a was forgotten, so it comes back as a new key and b (still refilling) is the head.
+      expect(refusal(() => limiter.take('a'))).toMatchObject({ reason: 'global', retryAfterSeconds: 1 });
+    });
+
+    it('moves a bucket to the back of the order when it is spent from again', () => {
+      const { now, advance } = clock();
+      const limiter = createRateLimiter({ ratePerSecond: 1, burst: 1, maxKeys: 2, now });
+      limiter.take('a');
+      advance(500);
+      limiter.take('b');
+      advance(500);
+      limiter.take('a'); // a is full again and spent: now the most recent, full at 2 s
+      advance(600);
+      // b (full at 1.5 s) is now the head: reclaimed for c, while a is still refilling.
+      limiter.take('c');
+      expect(refusal(() => limiter.take('a'))).toMatchObject({ reason: 'per-key' });
+    });
+
+    it('gives the table back as traffic moves on, without a sweep', () => {
+      const { now, advance } = clock();
+      const limiter = createRateLimiter({ ratePerSecond: 10, burst: 1, maxKeys: 100, now });
+      for (let i = 0; i < 50; i++) limiter.take(`old-${i}`);
+      expect(limiter.size).toBe(50);
+      advance(1000);
+      for (let i = 0; i < 25; i++) limiter.take(`new-${i}`);
+      // Each new key reclaims up to two full buckets: the 50 old ones are gone after 25 new keys.
+      expect(limiter.size).toBe(25);
+    });
+
+    it('never evicts a bucket that is still refilling, however many new keys arrive', () => {
+      const { now, advance } = clock();
+      const limiter = createRateLimiter({ ratePerSecond: 1, burst: 1, maxKeys: 3, now });
+      for (const key of ['a', 'b', 'c']) limiter.take(key);
+      for (let i = 0; i < 1000; i++)
+        expect(refusal(() => limiter.take(`flood-${i}`))).toMatchObject({ reason: 'global' });
+      expect(refusal(() => limiter.take('a'))).toMatchObject({ reason: 'per-key' });
+      advance(1000);
+      limiter.take('a');
+    });
+  });
+
   it('throws a TypeError on bad options or keys', () => {
     expect(() => createRateLimiter({ ratePerSecond: 0, burst: 1 })).toThrow(TypeError);
     expect(() => createRateLimiter({ ratePerSecond: 1, burst: 0.5 })).toThrow(TypeError);

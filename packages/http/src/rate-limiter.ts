@@ -26,9 +26,17 @@ export interface RateLimiter {
   readonly size: number;
 }
 
+/**
+ * A key's bucket, also a node of the table's recency list (least recently spent first). Intrusive
+ * links rather than a Map's insertion order: moving a node to the tail is a few pointer writes, and
+ * finding the head never walks over deleted entries.
+ */
 interface Bucket {
   tokens: number;
   at: number;
+  readonly key: string;
+  prev: Bucket | undefined;
+  next: Bucket | undefined;
 }
 
 function checkBucket(options: BucketOptions, label: string): void {
@@ -40,7 +48,7 @@ function checkBucket(options: BucketOptions, label: string): void {
 }
 
 /** Tokens in `bucket` at `now`. A clock that steps back refills nothing (and never drains). */
-function refill(bucket: Bucket, now: number, options: BucketOptions): void {
+function refill(bucket: { tokens: number; at: number }, now: number, options: BucketOptions): void {
   if (now > bucket.at) {
     bucket.tokens = Math.min(
       options.burst,
@@ -51,7 +59,7 @@ function refill(bucket: Bucket, now: number, options: BucketOptions): void {
 }
 
 /** Whole seconds (≥ 1) until `bucket` holds `wanted` tokens. */
-function secondsUntil(bucket: Bucket, wanted: number, options: BucketOptions): number {
+function secondsUntil(bucket: { tokens: number }, wanted: number, options: BucketOptions): number {
   return Math.max(1, Math.ceil((wanted - bucket.tokens) / options.ratePerSecond));
 }
 
@@ -61,17 +69,18 @@ function secondsUntil(bucket: Bucket, wanted: number, options: BucketOptions): n
  * limits all keys together. A refused request spends nothing. `retryAfterSeconds` on the error is
  * whole seconds, at least 1.
  *
- * The key table is bounded by `maxKeys`. When a new key arrives and the table is full, buckets that
- * have refilled completely are dropped first — a full bucket is exactly a fresh one, so forgetting it
- * loses nothing. If none is full, the new key is refused with reason `global` (fail closed: evicting
- * a partly spent bucket would hand its key a fresh burst). Until the earliest bucket can be full
- * again, further new keys are refused without rescanning the table, so a flood of keys costs O(1)
- * per request.
+ * The key table is bounded by `maxKeys`, and every operation is O(1) (amortised), full or not.
+ * Buckets are kept in the order they were last spent from. A bucket that has refilled completely is
+ * exactly a fresh one, so it can be forgotten: a new key first reclaims such buckets from the head of
+ * that order (the least recently spent, which is surely full once `burst ÷ ratePerSecond` seconds have
+ * passed). When the head is still refilling, the new key is refused with reason `global` and a
+ * `Retry-After` of when the head will be full (fail closed: evicting a partly spent bucket would
+ * hand its key a fresh burst); that refusal reads one bucket, as cheap as a hit.
  *
  * @example
  * ```ts
  * const limiter = createRateLimiter({ ratePerSecond: 2, burst: 5, global: { ratePerSecond: 50, burst: 100 } });
- * limiter.take(clientAddress); // throws RateLimitedError (429, retryAfterSeconds) when over
+ * limiter.take('203.0.113.7'); // throws RateLimitedError (429, retryAfterSeconds) when over
  * ```
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
@@ -84,22 +93,49 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new TypeError('now must be a function');
 
+  const { burst, ratePerSecond } = perKey;
+  const msPerToken = 1000 / ratePerSecond;
   const buckets = new Map<string, Bucket>();
-  const global: Bucket | undefined =
+  // Least recently spent first.
+  let head: Bucket | undefined;
+  let tail: Bucket | undefined;
+  const global: { tokens: number; at: number } | undefined =
     globalOptions === undefined ? undefined : { tokens: globalOptions.burst, at: Number.NEGATIVE_INFINITY };
-  // Before this instant no tracked bucket can have refilled, so a sweep would free nothing.
-  let noFullBucketUntil = Number.NEGATIVE_INFINITY;
 
-  /** Drops every full bucket; returns when the next one may be full if none was. */
-  function sweep(t: number): number | undefined {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const [key, bucket] of buckets) {
-      refill(bucket, t, perKey);
-      if (bucket.tokens >= perKey.burst) buckets.delete(key);
-      else earliest = Math.min(earliest, t + ((perKey.burst - bucket.tokens) * 1000) / perKey.ratePerSecond);
+  const unlink = (bucket: Bucket): void => {
+    if (bucket.prev === undefined) head = bucket.next;
+    else bucket.prev.next = bucket.next;
+    if (bucket.next === undefined) tail = bucket.prev;
+    else bucket.next.prev = bucket.prev;
+    bucket.prev = undefined;
+    bucket.next = undefined;
+  };
+  const append = (bucket: Bucket): void => {
+    bucket.prev = tail;
+    if (tail === undefined) head = bucket;
+    else tail.next = bucket;
+    tail = bucket;
+  };
+  /** When `bucket` holds `burst` tokens again (its state does not change while it is not spent from). */
+  const fullAt = (bucket: Bucket): number => bucket.at + (burst - bucket.tokens) * msPerToken;
+
+  /**
+   * Forgets full buckets at the head: all of them while the table is full, and at most two more
+   * otherwise, so the table shrinks back as traffic moves on. Each bucket is reclaimed once, so the
+   * work is O(1) amortised per new key. Returns the head's refill time when the table stays full.
+   */
+  const reclaim = (t: number): number | undefined => {
+    let spare = 2;
+    while (head !== undefined && (buckets.size >= maxKeys || spare > 0)) {
+      const at = fullAt(head);
+      if (at > t) return buckets.size >= maxKeys ? at : undefined;
+      const bucket = head;
+      unlink(bucket);
+      buckets.delete(bucket.key);
+      spare -= 1;
     }
-    return buckets.size < maxKeys ? undefined : earliest;
-  }
+    return undefined;
+  };
 
   return {
     take(key: string): void {
@@ -109,14 +145,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       let bucket = buckets.get(key);
       const isNew = bucket === undefined;
       if (bucket === undefined) {
-        if (buckets.size >= maxKeys) {
-          const fullAt = t < noFullBucketUntil ? noFullBucketUntil : sweep(t);
-          if (fullAt !== undefined) {
-            noFullBucketUntil = fullAt;
-            throw new RateLimitedError('global', Math.max(1, Math.ceil((fullAt - t) / 1000)));
-          }
+        const refillAt = reclaim(t);
+        if (refillAt !== undefined) {
+          throw new RateLimitedError('global', Math.max(1, Math.ceil((refillAt - t) / 1000)));
         }
-        bucket = { tokens: perKey.burst, at: t };
+        bucket = { tokens: burst, at: t, key, prev: undefined, next: undefined };
       } else {
         refill(bucket, t, perKey);
       }
@@ -127,7 +160,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         global.tokens -= 1;
       }
       bucket.tokens -= 1;
-      if (isNew) buckets.set(key, bucket);
+      if (isNew) {
+        buckets.set(key, bucket);
+        append(bucket);
+      } else if (bucket !== tail) {
+        // Spent from: it is now the one that refills last, so it moves to the tail.
+        unlink(bucket);
+        append(bucket);
+      }
     },
     get size(): number {
       return buckets.size;

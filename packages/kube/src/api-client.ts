@@ -145,13 +145,15 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
           req = current;
           let responded = false;
           current.on('error', (error) => {
+            // After our own destroy (deadline, caller abort) there is nothing left to do.
+            if (settled) return;
             // A kept-alive socket the server closed while it sat idle fails before any byte of an
             // answer; an idempotent call is retried once on a fresh socket (Node's documented pattern
             // for `reusedSocket`).
             // The other idle sockets are likely as dead (the server restarted): drop them all, so the
             // retry and the calls after it open fresh connections instead of burning stale ones.
             dropIdleSockets();
-            if (retryable && !responded && !retried && !settled && current.reusedSocket) {
+            if (retryable && !responded && !retried && current.reusedSocket) {
               retried = true;
               attempt();
               return;

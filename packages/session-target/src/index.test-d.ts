@@ -1,8 +1,9 @@
 import type { TargetField } from '@latchkey/errors';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
-  compareTargets,
   createTargetMatcher,
+  type Decision,
+  decideTargetMatch,
   parseTarget,
   type Target,
   type TargetDecision,
@@ -18,7 +19,7 @@ describe('@latchkey/session-target types', () => {
   });
 
   it('narrows a decision on ok', () => {
-    const decision = compareTargets({}, {});
+    const decision = decideTargetMatch({}, {});
     expectTypeOf(decision).toEqualTypeOf<TargetDecision>();
     if (!decision.ok) {
       expectTypeOf(decision.reason).toEqualTypeOf<'mismatch' | 'missing-metadata'>();
@@ -32,8 +33,17 @@ describe('@latchkey/session-target types', () => {
       onSecurityEvent: (event) => expectTypeOf(event).toEqualTypeOf<TargetSecurityEvent>(),
     });
     // @ts-expect-error: the requested target must be a Target
-    createTargetMatcher().assertMatches('s1', {}, 'team-a/agent-1');
+    createTargetMatcher().assert('s1', {}, 'team-a/agent-1');
     // @ts-expect-error: a hook, not a log level
     createTargetMatcher({ onSecurityEvent: 'warn' });
+  });
+});
+
+describe('Decision', () => {
+  it('is the shape of every target decision, whose refusal names the code', () => {
+    const decision = decideTargetMatch({}, {});
+    expectTypeOf(decision).toExtend<Decision>();
+    if (!decision.ok) expectTypeOf(decision.code).toEqualTypeOf<'SESSION_TARGET_MISMATCH'>();
+    expectTypeOf(createTargetMatcher().decide('s1', {}, parseTarget({}))).toEqualTypeOf<TargetDecision>();
   });
 });

@@ -1,10 +1,18 @@
 export type { TargetField } from '@latchkey/errors';
+export type { Decision } from './decision.js';
 export {
-  compareTargets,
   createTargetMatcher,
+  decideTargetMatch,
   type TargetDecision,
   type TargetMatcher,
   type TargetMatcherOptions,
 } from './matcher.js';
 export { type SecurityEventHook, type TargetSecurityEvent, warnSecurityEvent } from './security-event.js';
-export { DEFAULT_KINDS, isDnsLabel, type ParseTargetOptions, parseTarget, type Target } from './target.js';
+export {
+  DEFAULT_KINDS,
+  isDnsLabel,
+  isKindName,
+  type ParseTargetOptions,
+  parseTarget,
+  type Target,
+} from './target.js';

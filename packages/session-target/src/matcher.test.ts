@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compareTargets, createTargetMatcher } from './matcher.js';
+import { createTargetMatcher, decideTargetMatch } from './matcher.js';
 import type { TargetSecurityEvent } from './security-event.js';
 import type { Target } from './target.js';
 
@@ -9,25 +9,26 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('compareTargets', () => {
+describe('decideTargetMatch', () => {
   it('matches an equal target held in another object', () => {
-    expect(compareTargets(JSON.parse(JSON.stringify(stored)), { ...stored })).toEqual({ ok: true });
+    expect(decideTargetMatch(JSON.parse(JSON.stringify(stored)), { ...stored })).toEqual({ ok: true });
   });
 
   it('names every differing field, in field order', () => {
-    expect(compareTargets(stored, { ...stored, kind: 'CodeInterpreter', namespace: 'team-b' })).toEqual({
+    expect(decideTargetMatch(stored, { ...stored, kind: 'CodeInterpreter', namespace: 'team-b' })).toEqual({
       ok: false,
+      code: 'SESSION_TARGET_MISMATCH',
       reason: 'mismatch',
       fields: ['namespace', 'kind'],
     });
   });
 
   it('is case- and whitespace-sensitive', () => {
-    expect(compareTargets(stored, { ...stored, name: 'Agent-1' })).toMatchObject({
+    expect(decideTargetMatch(stored, { ...stored, name: 'Agent-1' })).toMatchObject({
       reason: 'mismatch',
       fields: ['name'],
     });
-    expect(compareTargets(stored, { ...stored, name: 'agent-1 ' })).toMatchObject({
+    expect(decideTargetMatch(stored, { ...stored, name: 'agent-1 ' })).toMatchObject({
       reason: 'mismatch',
       fields: ['name'],
     });
@@ -41,17 +42,22 @@ describe('compareTargets', () => {
     [null, ['namespace', 'name', 'kind']],
     ['team-a/agent-1', ['namespace', 'name', 'kind']],
   ])('fails closed on stored binding %j with missing-metadata %j', (binding, fields) => {
-    expect(compareTargets(binding, stored)).toEqual({ ok: false, reason: 'missing-metadata', fields });
+    expect(decideTargetMatch(binding, stored)).toEqual({
+      ok: false,
+      code: 'SESSION_TARGET_MISMATCH',
+      reason: 'missing-metadata',
+      fields,
+    });
   });
 
   it('reports missing-metadata even when the requested target has the same empty field', () => {
     const empty = { ...stored, name: '' };
-    expect(compareTargets(empty, empty)).toMatchObject({ reason: 'missing-metadata', fields: ['name'] });
+    expect(decideTargetMatch(empty, empty)).toMatchObject({ reason: 'missing-metadata', fields: ['name'] });
   });
 
   it('never reads a stored field from the prototype chain', () => {
     const inherited = Object.create(stored) as object;
-    expect(compareTargets(inherited, stored)).toMatchObject({
+    expect(decideTargetMatch(inherited, stored)).toMatchObject({
       reason: 'missing-metadata',
       fields: ['namespace', 'name', 'kind'],
     });
@@ -61,7 +67,7 @@ describe('compareTargets', () => {
     const proto = Object.prototype as { kind?: unknown };
     proto.kind = 'AgentRuntime';
     try {
-      expect(compareTargets({ namespace: 'team-a', name: 'agent-1' }, stored)).toMatchObject({
+      expect(decideTargetMatch({ namespace: 'team-a', name: 'agent-1' }, stored)).toMatchObject({
         reason: 'missing-metadata',
         fields: ['kind'],
       });
@@ -82,16 +88,16 @@ describe('compareTargets', () => {
         throw new Error('boom');
       },
     });
-    expect(compareTargets(getter, stored)).toMatchObject({ reason: 'missing-metadata', fields: ['kind'] });
-    expect(compareTargets(proxy, stored)).toMatchObject({ reason: 'missing-metadata' });
-    expect(compareTargets(stored, proxy)).toMatchObject({
+    expect(decideTargetMatch(getter, stored)).toMatchObject({ reason: 'missing-metadata', fields: ['kind'] });
+    expect(decideTargetMatch(proxy, stored)).toMatchObject({ reason: 'missing-metadata' });
+    expect(decideTargetMatch(stored, proxy)).toMatchObject({
       reason: 'mismatch',
       fields: ['namespace', 'name', 'kind'],
     });
   });
 
   it('returns frozen decisions', () => {
-    const decision = compareTargets(stored, { ...stored, kind: 'CodeInterpreter' });
+    const decision = decideTargetMatch(stored, { ...stored, kind: 'CodeInterpreter' });
     expect(Object.isFrozen(decision)).toBe(true);
     expect(decision.ok === false && Object.isFrozen(decision.fields)).toBe(true);
   });
@@ -101,15 +107,15 @@ describe('createTargetMatcher', () => {
   it('returns quietly and emits nothing when the targets match', () => {
     const events: TargetSecurityEvent[] = [];
     const matcher = createTargetMatcher({ onSecurityEvent: (event) => events.push(event) });
-    expect(() => matcher.assertMatches('s1', { ...stored }, stored)).not.toThrow();
-    expect(matcher.check('s1', { ...stored }, stored)).toEqual({ ok: true });
+    expect(() => matcher.assert('s1', { ...stored }, stored)).not.toThrow();
+    expect(matcher.decide('s1', { ...stored }, stored)).toEqual({ ok: true });
     expect(events).toEqual([]);
   });
 
   it('throws SESSION_TARGET_MISMATCH with the differing fields and emits one event', () => {
     const events: TargetSecurityEvent[] = [];
     const matcher = createTargetMatcher({ onSecurityEvent: (event) => events.push(event) });
-    expect(() => matcher.assertMatches('s1', stored, { ...stored, name: 'agent-2' })).toThrow(
+    expect(() => matcher.assert('s1', stored, { ...stored, name: 'agent-2' })).toThrow(
       expect.objectContaining({
         code: 'SESSION_TARGET_MISMATCH',
         status: 409,
@@ -125,7 +131,7 @@ describe('createTargetMatcher', () => {
   it('throws missing-metadata for an incomplete stored binding and emits one event', () => {
     const events: TargetSecurityEvent[] = [];
     const matcher = createTargetMatcher({ onSecurityEvent: (event) => events.push(event) });
-    expect(() => matcher.assertMatches('s2', { namespace: 'team-a' }, stored)).toThrow(
+    expect(() => matcher.assert('s2', { namespace: 'team-a' }, stored)).toThrow(
       expect.objectContaining({
         code: 'SESSION_TARGET_MISMATCH',
         reason: 'missing-metadata',
@@ -142,22 +148,27 @@ describe('createTargetMatcher', () => {
     ]);
   });
 
-  it('emits an event from check as well', () => {
+  it('emits an event from decide as well', () => {
     const hook = vi.fn();
-    const decision = createTargetMatcher({ onSecurityEvent: hook }).check('s3', stored, {
+    const decision = createTargetMatcher({ onSecurityEvent: hook }).decide('s3', stored, {
       ...stored,
       kind: 'X',
     });
-    expect(decision).toMatchObject({ ok: false, reason: 'mismatch', fields: ['kind'] });
+    expect(decision).toMatchObject({
+      ok: false,
+      code: 'SESSION_TARGET_MISMATCH',
+      reason: 'mismatch',
+      fields: ['kind'],
+    });
     expect(hook).toHaveBeenCalledOnce();
   });
 
   it('writes a process warning by default, without the session id or target values', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const matcher = createTargetMatcher();
-    expect(() =>
-      matcher.assertMatches('secret-session-id', stored, { ...stored, namespace: 'team-b' }),
-    ).toThrow(expect.objectContaining({ code: 'SESSION_TARGET_MISMATCH' }));
+    expect(() => matcher.assert('secret-session-id', stored, { ...stored, namespace: 'team-b' })).toThrow(
+      expect.objectContaining({ code: 'SESSION_TARGET_MISMATCH' }),
+    );
     expect(warn).toHaveBeenCalledOnce();
     const [message, options] = warn.mock.calls[0] ?? [];
     expect(options).toEqual({ type: 'LatchkeySecurityWarning', code: 'SESSION_TARGET_MISMATCH' });
@@ -173,7 +184,7 @@ describe('createTargetMatcher', () => {
         throw new Error('hook down');
       },
     });
-    expect(() => matcher.assertMatches('s4', stored, { ...stored, kind: 'X' })).toThrow(
+    expect(() => matcher.assert('s4', stored, { ...stored, kind: 'X' })).toThrow(
       expect.objectContaining({ code: 'SESSION_TARGET_MISMATCH', reason: 'mismatch' }),
     );
     expect(warn).toHaveBeenCalledOnce();

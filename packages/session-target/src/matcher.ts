@@ -1,17 +1,19 @@
 import { SessionTargetMismatchError, type TargetField } from '@latchkey/errors';
+import type { Decision } from './decision.js';
 import { type SecurityEventHook, type TargetSecurityEvent, warnSecurityEvent } from './security-event.js';
 import type { Target } from './target.js';
 
-/** The outcome of comparing a stored binding with a requested target. */
+/**
+ * The outcome of comparing a stored binding with a requested target: latchkey's one {@link Decision}
+ * shape, whose refusal also names the fields (in the order `namespace`, `name`, `kind`) that differ
+ * or are missing — never their values. `missing-metadata`: the stored binding lacks a field (fail
+ * closed); `mismatch`: a field differs.
+ */
 export type TargetDecision =
-  | { readonly ok: true }
-  | {
-      readonly ok: false;
-      /** `missing-metadata`: the stored binding lacks a field (fail closed). `mismatch`: a field differs. */
-      readonly reason: 'mismatch' | 'missing-metadata';
-      /** The fields that differ or are missing, in the order `namespace`, `name`, `kind`. */
+  | Extract<Decision, { readonly ok: true }>
+  | (Extract<Decision<'SESSION_TARGET_MISMATCH', 'mismatch' | 'missing-metadata'>, { readonly ok: false }> & {
       readonly fields: readonly TargetField[];
-    };
+    });
 
 const MATCH: TargetDecision = Object.freeze({ ok: true });
 const FIELDS: readonly TargetField[] = ['namespace', 'name', 'kind'];
@@ -52,7 +54,7 @@ function read(value: unknown, key: TargetField): unknown {
 const isPresent = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
 function refuse(reason: 'mismatch' | 'missing-metadata', fields: TargetField[]): TargetDecision {
-  return Object.freeze({ ok: false, reason, fields: Object.freeze(fields) });
+  return Object.freeze({ ok: false, code: 'SESSION_TARGET_MISMATCH', reason, fields: Object.freeze(fields) });
 }
 
 /**
@@ -90,18 +92,19 @@ function sameTarget(stored: unknown, requested: unknown): boolean {
 }
 
 /**
- * Compares a stored binding with a requested target, exactly, on all three fields. Pure: no events,
- * no throws, for any two values. A stored binding with a missing, empty or non-string field is refused
- * as `missing-metadata` whatever was requested; a requested field that is not a non-empty string never
- * matches. Stored fields are own properties only: an inherited (polluted) value never fills a gap.
+ * Decides whether a stored binding matches a requested target, exactly, on all three fields. Pure: no
+ * events, no throws, for any two values. A stored binding with a missing, empty or non-string field is
+ * refused as `missing-metadata` whatever was requested; a requested field that is not a non-empty
+ * string never matches. Stored fields are own properties only: an inherited (polluted) value never
+ * fills a gap. Use a matcher's `decide` / `assert` to have every refusal reported.
  *
  * @example
  * ```ts
- * const decision = compareTargets(record.target, requested);
- * if (!decision.ok) log.warn({ reason: decision.reason, fields: decision.fields });
+ * const decision = decideTargetMatch(record.target, requested);
+ * if (!decision.ok) console.warn(decision.code, decision.reason, decision.fields);
  * ```
  */
-export function compareTargets(stored: unknown, requested: unknown): TargetDecision {
+export function decideTargetMatch(stored: unknown, requested: unknown): TargetDecision {
   if (sameTarget(stored, requested)) return MATCH;
   // Slow path, refusals only: read each field again, one at a time, to name the culprits. A hostile
   // getter could answer differently now, but this path only ever decides between two refusals.
@@ -125,12 +128,12 @@ export interface TargetMatcherOptions {
 /** Checks a reused session id against the target it was created for, reporting every refusal. */
 export interface TargetMatcher {
   /** The decision, after emitting a security event when it is a refusal. Never throws. */
-  check(sessionId: string, stored: unknown, requested: Target): TargetDecision;
+  decide(sessionId: string, stored: unknown, requested: Target): TargetDecision;
   /**
    * Returns when the targets match; otherwise emits a security event and throws
    * `SessionTargetMismatchError` (`SESSION_TARGET_MISMATCH`, 409) with `reason` and `fields`.
    */
-  assertMatches(sessionId: string, stored: unknown, requested: Target): void;
+  assert(sessionId: string, stored: unknown, requested: Target): void;
 }
 
 /**
@@ -140,7 +143,7 @@ export interface TargetMatcher {
  * ```ts
  * const matcher = createTargetMatcher({ onSecurityEvent: (event) => log.warn(event) });
  * const record = await sessions.get(sessionId);
- * matcher.assertMatches(sessionId, record.target, parseTarget(routeParams));
+ * matcher.assert(sessionId, record.target, parseTarget(routeParams));
  * ```
  */
 export function createTargetMatcher(options: TargetMatcherOptions = {}): TargetMatcher {
@@ -171,17 +174,17 @@ export function createTargetMatcher(options: TargetMatcherOptions = {}): TargetM
     }
   };
 
-  const check = (sessionId: string, stored: unknown, requested: Target): TargetDecision => {
-    const decision = compareTargets(stored, requested);
+  const decide = (sessionId: string, stored: unknown, requested: Target): TargetDecision => {
+    const decision = decideTargetMatch(stored, requested);
     if (!decision.ok) emit(sessionId, decision.reason, decision.fields);
     return decision;
   };
 
-  return {
-    check,
-    assertMatches(sessionId, stored, requested) {
-      const decision = check(sessionId, stored, requested);
+  return Object.freeze({
+    decide,
+    assert(sessionId: string, stored: unknown, requested: Target): void {
+      const decision = decide(sessionId, stored, requested);
       if (!decision.ok) throw new SessionTargetMismatchError(decision.reason, decision.fields);
     },
-  };
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_KINDS, isDnsLabel, parseTarget } from './target.js';
+import { DEFAULT_KINDS, isDnsLabel, isKindName, parseTarget } from './target.js';
 
 const valid = { namespace: 'team-a', name: 'agent-1', kind: 'AgentRuntime' };
 
@@ -19,6 +19,26 @@ describe('isDnsLabel', () => {
     expect(isDnsLabel(1)).toBe(false);
     expect(isDnsLabel(null)).toBe(false);
     expect(isDnsLabel(['a'])).toBe(false);
+  });
+});
+
+describe('isKindName', () => {
+  it('accepts a letter then letters and digits, up to 63', () => {
+    for (const kind of ['AgentRuntime', 'CodeInterpreter', 'K', `K${'k'.repeat(62)}`, 'V2Runtime']) {
+      expect(isKindName(kind)).toBe(true);
+    }
+    for (const kind of [
+      '',
+      '1Kind',
+      'code-interpreter',
+      'Kind_2',
+      `K${'k'.repeat(63)}`,
+      'Kind\n',
+      42,
+      null,
+    ]) {
+      expect(isKindName(kind)).toBe(false);
+    }
   });
 });
 
@@ -65,6 +85,9 @@ describe('parseTarget', () => {
   });
 
   it('throws TypeError for a bad kinds option', () => {
+    expect(() => parseTarget(valid, { kinds: ['code-interpreter'] })).toThrow(TypeError);
+    expect(() => parseTarget(valid, { kinds: ['1Kind'] })).toThrow(TypeError);
+    expect(() => parseTarget(valid, { kinds: ['K'.repeat(64)] })).toThrow(TypeError);
     expect(() => parseTarget(valid, { kinds: [] })).toThrow(TypeError);
     expect(() => parseTarget(valid, { kinds: [''] })).toThrow(TypeError);
     expect(() => parseTarget(valid, { kinds: 'AgentRuntime' as unknown as string[] })).toThrow(TypeError);

@@ -12,7 +12,10 @@ export interface Target {
 
 /** Options of {@link parseTarget}. */
 export interface ParseTargetOptions {
-  /** The kinds a target may name, compared exactly (case-sensitive). Default {@link DEFAULT_KINDS}. */
+  /**
+   * The kinds a target may name, compared exactly (case-sensitive). Default {@link DEFAULT_KINDS}.
+   * Each must be a kind name ({@link isKindName}), or `parseTarget` throws `TypeError`.
+   */
   readonly kinds?: readonly string[];
 }
 
@@ -44,14 +47,29 @@ export function isDnsLabel(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 63 && DNS_LABEL.test(value);
 }
 
+// A Kubernetes kind as the session store keeps it: a letter, then letters and digits, 63 at most.
+const KIND_NAME = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+
+/**
+ * True when `value` can name a kind: a letter, then up to 62 letters or digits (`AgentRuntime`), the
+ * rule the session store holds a stored target's kind to. Never throws.
+ *
+ * @example
+ * ```ts
+ * isKindName('CodeInterpreter'); // true
+ * isKindName('code-interpreter'); // false
+ * ```
+ */
+export function isKindName(value: unknown): value is string {
+  return typeof value === 'string' && KIND_NAME.test(value);
+}
+
 function checkKinds(kinds: unknown): readonly string[] {
-  if (!Array.isArray(kinds) || kinds.length === 0) {
-    throw new TypeError('parseTarget: kinds must be a non-empty array of non-empty strings');
-  }
-  for (const kind of kinds) {
-    if (typeof kind !== 'string' || kind.length === 0) {
-      throw new TypeError('parseTarget: kinds must be a non-empty array of non-empty strings');
-    }
+  if (!Array.isArray(kinds) || kinds.length === 0 || !kinds.every(isKindName)) {
+    // A kind the store would refuse would turn every session create for it into a 500.
+    throw new TypeError(
+      'parseTarget: kinds must be a non-empty array of kind names (a letter, then letters or digits)',
+    );
   }
   return kinds as readonly string[];
 }

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import { AUDIENCE, ec, ISSUER, now } from '../test/helpers.js';
-import { createMemoryReplayGuard, type ReplayGuard } from './replay-guard.js';
+import { createMemoryReplayGuard, type MemoryReplayGuard, type ReplayGuard } from './replay-guard.js';
 import { createSessionTokenSigner, createSessionTokenVerifier } from './session-token.js';
 
 const signer = createSessionTokenSigner({
@@ -61,5 +61,111 @@ test.prop([
     const jtis = (await all).filter((jti) => jti !== undefined);
     expect(new Set(jtis).size).toBe(jtis.length);
     expect(jtis.length).toBe(new Set(picks.map(([index]) => index)).size);
+  },
+);
+
+// --- model-based: the memory guard against a plain model, under a fake clock ------------------------
+
+interface GuardModel {
+  /** jti → expiry of every accepted claim still held by the model. */
+  readonly held: Map<string, number>;
+  readonly max: number;
+  clock: number;
+}
+interface GuardReal {
+  readonly guard: MemoryReplayGuard;
+}
+
+const liveCount = (model: GuardModel): number => {
+  let count = 0;
+  for (const expiresAt of model.held.values()) if (expiresAt > model.clock) count++;
+  return count;
+};
+
+class Claim implements fc.AsyncCommand<GuardModel, GuardReal> {
+  constructor(
+    readonly jti: string,
+    readonly ttlMs: number,
+  ) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: GuardModel, real: GuardReal): Promise<void> {
+    const expiresAt = model.clock + this.ttlMs;
+    const previous = model.held.get(this.jti);
+    const outcome = await real.guard.claim(this.jti, expiresAt).then(
+      (first) => (first ? 'accepted' : 'replay'),
+      (error: { code?: string }) => error.code,
+    );
+    if (previous !== undefined && previous > model.clock) {
+      // Never accepted twice within its window.
+      expect(outcome).toBe('replay');
+      return;
+    }
+    if (!(expiresAt > model.clock)) {
+      expect(outcome).toBe('accepted');
+      return;
+    }
+    if (liveCount(model) >= model.max) {
+      // Full of live ids: refused, never by evicting one.
+      expect(outcome).toBe('CAPACITY_EXHAUSTED');
+      return;
+    }
+    // Room (live ids below max, whatever is expired and not yet reclaimed): accepted.
+    expect(outcome).toBe('accepted');
+    model.held.set(this.jti, expiresAt);
+  }
+  toString(): string {
+    return `claim(${this.jti}, +${this.ttlMs})`;
+  }
+}
+
+class Advance implements fc.AsyncCommand<GuardModel, GuardReal> {
+  constructor(readonly ms: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: GuardModel): Promise<void> {
+    model.clock += this.ms;
+  }
+  toString(): string {
+    return `advance(${this.ms})`;
+  }
+}
+
+test.prop([
+  fc.integer({ min: 1, max: 6 }),
+  fc.commands(
+    [
+      fc
+        .tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), fc.integer({ min: -5, max: 60 }))
+        .map(([jti, ttl]) => new Claim(jti, ttl)),
+      fc.integer({ min: 0, max: 40 }).map((ms) => new Advance(ms)),
+    ],
+    { maxCommands: 80 },
+  ),
+])(
+  'the memory guard never accepts a jti twice within its window, refuses only when full of live ids, and otherwise accepts',
+  async (max, commands) => {
+    const model: GuardModel = { held: new Map(), max, clock: 1000 };
+    const guard = createMemoryReplayGuard({ max, now: () => model.clock });
+    await fc.asyncModelRun(() => ({ model, real: { guard } }), commands);
+    expect(guard.size).toBeLessThanOrEqual(max);
+  },
+);
+
+test.prop([fc.scheduler(), fc.array(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 20 })])(
+  'concurrent claims of one jti: exactly one wins, in any interleaving',
+  async (s, jtis) => {
+    const clock = 1000;
+    const guard = createMemoryReplayGuard({ max: 10, now: () => clock });
+    const scheduled = jtis.map((jti) =>
+      s.schedule(Promise.resolve(jti)).then((id) => guard.claim(id, clock + 100)),
+    );
+    await s.waitAll();
+    const results = await Promise.all(scheduled);
+    for (const jti of new Set(jtis)) {
+      expect(results.filter((first, i) => first && jtis[i] === jti)).toHaveLength(1);
+    }
   },
 );

@@ -45,3 +45,33 @@ describe('createMemoryReplayGuard', () => {
     expect(() => createMemoryReplayGuard({ max: 0 })).toThrow(TypeError);
   });
 });
+
+describe('createMemoryReplayGuard at scale', () => {
+  it('full and churning, reclaims in order without rescanning live ids, and stays exact', async () => {
+    let clock = 0;
+    const max = 10_000;
+    const guard = createMemoryReplayGuard({ max, now: () => clock });
+    for (let i = 0; i < max; i++) expect(await guard.claim(`f${i}`, i + 1)).toBe(true);
+    await expect(guard.claim('extra', max + 10)).rejects.toMatchObject({ code: 'CAPACITY_EXHAUSTED' });
+    // One id expires per tick: every new claim fits, every id still live is still a replay.
+    for (let i = 0; i < max; i++) {
+      clock = i + 1;
+      expect(await guard.claim(`c${i}`, clock + max)).toBe(true);
+      if (i + 1 < max) expect(await guard.claim(`f${i + 1}`, 0)).toBe(false);
+    }
+    expect(guard.size).toBe(max);
+  });
+
+  it('frees an id claimed again with a later expiry only when that later expiry passes', async () => {
+    let clock = 0;
+    const guard = createMemoryReplayGuard({ max: 1, now: () => clock });
+    expect(await guard.claim('a', 10)).toBe(true);
+    clock = 10;
+    expect(await guard.claim('a', 100)).toBe(true);
+    clock = 50;
+    expect(await guard.claim('a', 100)).toBe(false);
+    await expect(guard.claim('b', 100)).rejects.toMatchObject({ code: 'CAPACITY_EXHAUSTED' });
+    clock = 100;
+    expect(await guard.claim('b', 200)).toBe(true);
+  });
+});

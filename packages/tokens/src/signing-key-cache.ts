@@ -5,6 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { functionOption, integerOption } from './options.js';
 
 /** Options of {@link createSigningKeyCache}. */
 export interface SigningKeyCacheOptions {
@@ -30,16 +31,21 @@ export interface SigningKeyCache {
  *
  * @example
  * ```ts
- * const keys = createSigningKeyCache({ max: 10_000, load: async (id) => importSessionPrivateKey(await store.readKey(id)) });
+ * const keys = createSigningKeyCache({
+ *   max: 10_000,
+ *   load: async (id) => (await sessions.getPrivateKey(id)) ?? Promise.reject(new SessionNotFoundError()),
+ * });
  * const signer = createSessionTokenSigner({ privateKey: await keys.get(sessionId), issuer, audience, sessionId });
  * ```
  */
 export function createSigningKeyCache(options: SigningKeyCacheOptions): SigningKeyCache {
-  const { load, max, ttlMs } = options;
-  if (typeof load !== 'function') throw new TypeError('load must be a function');
-  if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer');
-  if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1))
-    throw new TypeError('ttlMs must be a positive integer');
+  const load = functionOption('load', options.load);
+  if (load === undefined) throw new TypeError('load must be a function');
+  const max = integerOption('max', options.max, 0, 1, Number.MAX_SAFE_INTEGER);
+  const ttlMs =
+    options.ttlMs === undefined
+      ? undefined
+      : integerOption('ttlMs', options.ttlMs, 0, 1, Number.MAX_SAFE_INTEGER);
   const keys = new LRUCache<string, KeyObject>(ttlMs === undefined ? { max } : { max, ttl: ttlMs });
   const loading = new Map<string, Promise<KeyObject>>();
 

@@ -4,7 +4,7 @@
  * is folded into `sink` (read after the run), so no case can be optimised away.
  */
 import { createRoutePolicy, requireEditorOrAdmin } from '@latchkey/guards';
-import { compareTargets, parseTarget, type Target } from '@latchkey/session-target';
+import { decideTargetMatch, parseTarget, type Target } from '@latchkey/session-target';
 import { type Benchmark, compareThroughput, plain, versus } from '../harness.js';
 
 let sink = 0;
@@ -71,7 +71,7 @@ const benchmarks: Benchmark[] = [
             if (s.namespace === r.namespace && s.name === r.name && s.kind === r.kind) sink++;
           },
           matcher: () => {
-            if (compareTargets(STORED[i & 15], REQUESTED[i++ & 15]).ok) sink++;
+            if (decideTargetMatch(STORED[i & 15], REQUESTED[i++ & 15]).ok) sink++;
           },
         },
         context,
@@ -95,7 +95,7 @@ const benchmarks: Benchmark[] = [
             if (identity !== undefined && bareRoles.indexOf(identity.role) >= 1) sink++;
           },
           guard: () => {
-            if (requireEditorOrAdmin.decide(IDENTITIES[i++ & 15]).allowed) sink++;
+            if (requireEditorOrAdmin.decide(IDENTITIES[i++ & 15]).ok) sink++;
           },
         },
         context,
@@ -108,7 +108,7 @@ const benchmarks: Benchmark[] = [
     },
   },
   {
-    name: 'policy authorize',
+    name: 'policy decide',
     async run(context) {
       let i = 0;
       const bareRoles: readonly string[] = ROLES;
@@ -127,7 +127,7 @@ const benchmarks: Benchmark[] = [
           },
           policy: () => {
             const route = ROUTES[i & 3] as readonly [string, string];
-            if (CONSOLE.decide(route[0], route[1], IDENTITIES[i++ & 15]).allowed) sink++;
+            if (CONSOLE.decide(route[0], route[1], IDENTITIES[i++ & 15]).ok) sink++;
           },
         },
         context,
@@ -135,7 +135,7 @@ const benchmarks: Benchmark[] = [
       const baseline = { name: 'bare Map lookup + indexOf', value: rates.bare };
       const figures = [
         plain(baseline.name, rates.bare, 'ops/s'),
-        versus('policy authorize', rates.policy, 'ops/s', baseline, { target: TARGET }),
+        versus('policy decide', rates.policy, 'ops/s', baseline, { target: TARGET }),
       ];
       // Reading the sink keeps every case observable; it is never zero after a run.
       if (sink === 0) throw new Error('benchmark produced no results');
