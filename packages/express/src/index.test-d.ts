@@ -7,7 +7,7 @@ interface Claims extends RevocableIdentity {
 }
 declare const verifier: { verify(token: string): Promise<Claims> };
 declare const revocation: { assertNotRevoked(userId: string, issuedAtMs: number): Promise<void> };
-declare const policy: { authorize(method: string, path: string, identity: unknown): void };
+declare const policy: { assert(method: string, path: string, identity: unknown): void };
 declare const res: Response;
 
 test('the middleware accessor is typed by its verifier', () => {

@@ -31,7 +31,7 @@ export interface RevocationCheck {
 
 /** What the adapter applies to the full request path; `createRoutePolicy(…)` from `@latchkey/guards` fits. */
 export interface RequestPolicy {
-  authorize(method: string, path: string, identity: GuardIdentity | null | undefined): void;
+  assert(method: string, path: string, identity: GuardIdentity | null | undefined): void;
 }
 
 /** Options shared by the Express, Fastify and Hono adapters. */
@@ -91,8 +91,7 @@ export function createAuthorizer<Identity extends RevocableIdentity>(
   if (typeof revocation?.assertNotRevoked !== 'function') {
     throw new TypeError('latchkey: revocation.assertNotRevoked must be a function');
   }
-  if (typeof policy?.authorize !== 'function')
-    throw new TypeError('latchkey: policy.authorize must be a function');
+  if (typeof policy?.assert !== 'function') throw new TypeError('latchkey: policy.assert must be a function');
   const queryPaths = new Set<string>();
   for (const path of options.queryTokenPaths ?? []) {
     if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?')) {
@@ -131,7 +130,7 @@ export function createAuthorizer<Identity extends RevocableIdentity>(
       method: request.method,
       allowedOrigins,
     });
-    policy.authorize(request.method, request.path, subjectOf(authenticated.identity));
+    policy.assert(request.method, request.path, subjectOf(authenticated.identity));
     return authenticated;
   };
 }

@@ -49,7 +49,7 @@ test.prop([method, path, fc.constantFrom(...ROLES)], { numRuns: 200 })(
         code: error.code,
       }),
     );
-    if (decision.allowed) expect(outcome).toEqual({ allowed: true, user: `user-${role}` });
+    if (decision.ok) expect(outcome).toEqual({ allowed: true, user: `user-${role}` });
     else expect(outcome).toEqual({ allowed: false, status: 403, code: decision.code });
   },
 );

@@ -80,7 +80,7 @@ async function handWritten(
     },
   );
   // PENDING MERGE: `assertOrigin({ origin, host, source, method, allowedOrigins })` from @latchkey/http.
-  policy.authorize(method, path, identity.custom);
+  policy.assert(method, path, identity.custom);
   return identity;
 }
 
