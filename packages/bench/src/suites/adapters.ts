@@ -59,27 +59,26 @@ const policy = createRoutePolicy([
 ]);
 const options = { verifier, revocation, policy, queryTokenPaths: ['/api/events'] };
 
-/** The checks of the adapters, written out by hand as an app without them would. */
+/** The checks of the adapters, written out by hand as a careful app without them would. */
+const verifyAndCheck = async (token: string): Promise<Claims> => {
+  const claims = await verifier.verify(token);
+  await revocation.assertNotRevoked(claims.userId, claims.issuedAtMs);
+  return claims;
+};
+const withQuery = { cookieName: 'latchkey_auth', allowQuery: true, verify: verifyAndCheck };
+const withoutQuery = { cookieName: 'latchkey_auth', allowQuery: false, verify: verifyAndCheck };
 async function handWritten(
   headers: Record<string, string | string[] | undefined>,
   method: string,
   url: string,
-) {
+): Promise<Claims> {
   const question = url.indexOf('?');
   const path = question === -1 ? url : url.slice(0, question);
   const { identity } = await authenticate(
     { headers, url },
-    {
-      cookieName: 'latchkey_auth',
-      allowQuery: path === '/api/events',
-      verify: async (token) => {
-        const claims = await verifier.verify(token);
-        await revocation.assertNotRevoked(claims.userId, claims.issuedAtMs);
-        return claims;
-      },
-    },
+    path === '/api/events' ? withQuery : withoutQuery,
   );
-  // PENDING MERGE: `assertOrigin({ origin, host, source, method, allowedOrigins })` from @latchkey/http.
+  // PENDING MERGE: assertOrigin({ origin: headers.origin, host: headers.host, source, method }) (@latchkey/http).
   policy.assert(method, path, identity.custom);
   return identity;
 }
