@@ -35,15 +35,22 @@ class LiveLease implements Lease {
   holder: Set<LiveLease> | undefined;
   /** The controller once `signal` was read, or the cancel reason while it was not. */
   state: AbortController | LatchkeyError | undefined = undefined;
-  readonly release: () => void;
+  readonly #table: LeaseTable;
+  #release: (() => void) | undefined = undefined;
 
   constructor(table: LeaseTable, userId: string, issuedAtMs: number, kind: string, holder: Set<LiveLease>) {
     this.userId = userId;
     this.issuedAtMs = issuedAtMs;
     this.kind = kind;
     this.holder = holder;
-    // One closure per lease (~40 bytes): the price of a `release` that can be passed around unbound.
-    this.release = () => table.release(this);
+    this.#table = table;
+  }
+
+  // Bound, so it can be passed around (`onEnd: lease.release`); the closure is made on first read only
+  // and kept, so `lease.release === lease.release`.
+  get release(): () => void {
+    this.#release ??= () => this.#table.release(this);
+    return this.#release;
   }
 
   get signal(): AbortSignal {

@@ -327,6 +327,27 @@ describe('with a bus', () => {
     });
   });
 
+  it('a flood of distinct logouts locks out no one who did not log out, at one store read per such user', async () => {
+    const { bus, a, b } = await pair({ maxWatermarks: 100 });
+    const issuedAtMs = Date.now() - 1;
+    for (let i = 0; i < 1_000; i++) await a.revoke(`flood-${i}`);
+    const reads = bus.reads;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 50; i++) {
+        expect(b.decideRevocation(`flood-${i}`, issuedAtMs)?.ok).not.toBe(true);
+        await expect(b.assertNotRevoked(`flood-${i}`, issuedAtMs)).rejects.toMatchObject({
+          code: 'UNAUTHENTICATED',
+        });
+        await expect(b.assertNotRevoked(`calm-${i}`, issuedAtMs)).resolves.toBeUndefined();
+      }
+    }
+    // The 50 calm users were read once each and are then known clean; flooded users evicted from the
+    // full table are read again (their watermark is the store's to tell).
+    const calmReads = bus.reads - reads;
+    expect(calmReads).toBeGreaterThanOrEqual(50);
+    for (let i = 0; i < 50; i++) expect(b.decideRevocation(`calm-${i}`, issuedAtMs)).toEqual({ ok: true });
+  });
+
   it('retries a subscription that failed to start, reporting it to onError', async () => {
     const bus = createMemoryRevocationBus({ heartbeatMs: 20 });
     bus.failing = true;

@@ -267,7 +267,8 @@ export function createRegistry(options: RegistryOptions): Registry {
     if (revocation.origin === origin) return;
     // Record first, then abort: an abort listener that registers again already meets the watermark.
     view.record(revocation.userId, revocation.revokedAtMs);
-    leases.cancelUser(revocation.userId, new SessionRevokedError('logout'));
+    if (leases.has(revocation.userId))
+      leases.cancelUser(revocation.userId, new SessionRevokedError('logout'));
   };
 
   const reconcile = async (): Promise<number> => {
@@ -373,7 +374,8 @@ export function createRegistry(options: RegistryOptions): Registry {
       assertUserId(userId);
       const revokedAtMs = now();
       view.record(userId, revokedAtMs);
-      const ended = leases.cancelUser(userId, new SessionRevokedError(reason));
+      // The error only when there is a lease to abort: building one (its stack) costs more than the rest.
+      const ended = leases.has(userId) ? leases.cancelUser(userId, new SessionRevokedError(reason)) : 0;
       if (bus !== undefined) await deadlines.run(() => bus.publish({ userId, revokedAtMs, origin }));
       return ended;
     },
@@ -408,7 +410,8 @@ export function createRegistry(options: RegistryOptions): Registry {
       view.lose();
       const live = subscription;
       subscription = undefined;
-      if (live !== undefined) await live.unsubscribe();
+      // A store that is down must not make shutdown fail: the failure goes to onError.
+      if (live !== undefined) await live.unsubscribe().catch(onError);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { createWatermarkTable, type WatermarkTable } from './watermarks.js';
+import { FifoQueue } from './fifo.js';
+import { createWatermarkTable, type EvictedWatermark, type WatermarkTable } from './watermarks.js';
 
 /**
  * The answer of a revocation check: `{ ok: true }`, or why the credential is refused. `UNAUTHENTICATED`
@@ -102,100 +103,138 @@ export interface RevocationView {
  * ```
  */
 export function createRevocationView(options: RevocationViewOptions): RevocationView {
-  const { keepMs, maxEntries, now, shared } = options;
+  return new View(options);
+}
+
+// A class, not closures: `decide` runs on every request, and prototype methods stay monomorphic.
+class View implements RevocationView {
+  readonly #keepMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+  readonly #shared: boolean;
+  readonly #table: WatermarkTable;
   // Without a shared store: the evicted watermarks' summary, refusing older credentials for everyone.
-  let floorMs = Number.NEGATIVE_INFINITY;
-  let floorUntilMs = Number.NEGATIVE_INFINITY;
+  #floorMs = Number.NEGATIVE_INFINITY;
+  #floorUntilMs = Number.NEGATIVE_INFINITY;
   // With one: misses are known clean from this moment (a gap-free keepMs, no eviction that could matter).
-  let completeAtMs = Number.POSITIVE_INFINITY;
-  let complete = !shared;
-  let live = !shared;
-  let epoch = 0;
-  const known = new Set<string>();
+  #completeAtMs = Number.POSITIVE_INFINITY;
+  #complete: boolean;
+  #live: boolean;
+  #epoch = 0;
+  // Users checked against the store in this epoch; FIFO-bounded (see FifoQueue for why not the Set's order).
+  readonly #known = new Set<string>();
+  readonly #knownOrder: FifoQueue<string>;
 
-  const table: WatermarkTable = createWatermarkTable({
-    keepMs,
-    max: maxEntries,
-    now,
-    onEvict(evicted) {
-      if (!shared) {
-        if (evicted.revokedAtMs > floorMs) floorMs = evicted.revokedAtMs;
-        if (evicted.expiresAtMs > floorUntilMs) floorUntilMs = evicted.expiresAtMs;
-        return;
-      }
-      // A known user whose watermark this was is known no longer; misses read the store until the
-      // evicted watermark would have expired.
-      known.delete(evicted.userId);
-      if (evicted.expiresAtMs > completeAtMs) completeAtMs = evicted.expiresAtMs;
-      complete = false;
-    },
-  });
+  constructor(options: RevocationViewOptions) {
+    this.#keepMs = options.keepMs;
+    this.#maxEntries = options.maxEntries;
+    this.#now = options.now;
+    this.#shared = options.shared;
+    this.#complete = !options.shared;
+    this.#live = !options.shared;
+    const known = this.#known;
+    this.#knownOrder = new FifoQueue<string>((userId) => known.has(userId));
+    this.#table = createWatermarkTable({
+      keepMs: options.keepMs,
+      max: options.maxEntries,
+      now: options.now,
+      onEvict: (evicted) => this.#evicted(evicted),
+    });
+  }
 
-  const floored = (issuedAtMs: number): boolean => {
-    if (issuedAtMs > floorMs) return false;
-    if (now() < floorUntilMs) return true;
-    floorMs = Number.NEGATIVE_INFINITY;
-    return false;
-  };
-
-  return {
-    decide(userId, issuedAtMs) {
-      if (!live) return undefined;
-      const watermarkMs = table.get(userId);
-      if (watermarkMs !== undefined && issuedAtMs <= watermarkMs) return REVOKED;
-      if (!shared) return floored(issuedAtMs) ? FLOORED : ALLOWED;
-      if (complete || known.has(userId)) return ALLOWED;
-      if (now() >= completeAtMs) {
-        complete = true;
-        return ALLOWED;
-      }
-      return undefined;
-    },
-    decideWith(userId, issuedAtMs, storedMs) {
-      const watermarkMs = table.get(userId);
-      if (watermarkMs !== undefined && issuedAtMs <= watermarkMs) return REVOKED;
-      if (storedMs !== undefined && issuedAtMs <= storedMs) return REVOKED;
-      if (!shared && floored(issuedAtMs)) return FLOORED;
+  decide(userId: string, issuedAtMs: number): RevocationDecision | undefined {
+    if (!this.#live) return undefined;
+    const watermarkMs = this.#table.get(userId);
+    if (watermarkMs !== undefined && issuedAtMs <= watermarkMs) return REVOKED;
+    if (!this.#shared) return issuedAtMs <= this.#floorMs && this.#floored(issuedAtMs) ? FLOORED : ALLOWED;
+    if (this.#complete || this.#known.has(userId)) return ALLOWED;
+    if (this.#now() >= this.#completeAtMs) {
+      this.#complete = true;
       return ALLOWED;
-    },
-    record(userId, revokedAtMs) {
-      table.record(userId, revokedAtMs);
-    },
-    watermark(userId) {
-      return table.get(userId);
-    },
-    learn(userId, storedMs, readEpoch) {
-      if (storedMs !== undefined) table.record(userId, storedMs);
-      if (!shared || !live || readEpoch !== epoch || complete) return;
-      if (known.has(userId)) return;
-      if (known.size >= maxEntries) {
-        const oldest = known.values().next().value;
-        if (oldest !== undefined) known.delete(oldest);
+    }
+    return undefined;
+  }
+
+  decideWith(userId: string, issuedAtMs: number, storedMs: number | undefined): RevocationDecision {
+    const watermarkMs = this.#table.get(userId);
+    if (watermarkMs !== undefined && issuedAtMs <= watermarkMs) return REVOKED;
+    if (storedMs !== undefined && issuedAtMs <= storedMs) return REVOKED;
+    if (!this.#shared && this.#floored(issuedAtMs)) return FLOORED;
+    return ALLOWED;
+  }
+
+  record(userId: string, revokedAtMs: number): void {
+    this.#table.record(userId, revokedAtMs);
+  }
+
+  watermark(userId: string): number | undefined {
+    return this.#table.get(userId);
+  }
+
+  learn(userId: string, storedMs: number | undefined, readEpoch: number): void {
+    if (storedMs !== undefined) this.#table.record(userId, storedMs);
+    if (!this.#shared || !this.#live || readEpoch !== this.#epoch || this.#complete) return;
+    const known = this.#known;
+    if (known.has(userId)) return;
+    const order = this.#knownOrder;
+    if (known.size >= this.#maxEntries) {
+      const oldest = order.front();
+      if (oldest !== undefined) {
+        known.delete(oldest);
+        order.shift();
       }
-      known.add(userId);
-    },
-    resume() {
-      if (!shared || live) return;
-      live = true;
-      epoch++;
-      known.clear();
-      complete = false;
-      completeAtMs = now() + keepMs;
-    },
-    lose() {
-      if (!shared) return;
-      live = false;
-      complete = false;
-      completeAtMs = Number.POSITIVE_INFINITY;
-    },
-    get live() {
-      return live;
-    },
-    get epoch() {
-      return epoch;
-    },
-    get size() {
-      return table.size;
-    },
-  };
+    }
+    known.add(userId);
+    order.push(userId);
+    order.rebuildIfBloated(known.size, () => known.values());
+  }
+
+  resume(): void {
+    if (!this.#shared || this.#live) return;
+    this.#live = true;
+    this.#epoch++;
+    this.#known.clear();
+    this.#knownOrder.clear();
+    this.#complete = false;
+    this.#completeAtMs = this.#now() + this.#keepMs;
+  }
+
+  lose(): void {
+    if (!this.#shared) return;
+    this.#live = false;
+    this.#complete = false;
+    this.#completeAtMs = Number.POSITIVE_INFINITY;
+  }
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  get size(): number {
+    return this.#table.size;
+  }
+
+  #floored(issuedAtMs: number): boolean {
+    if (issuedAtMs > this.#floorMs) return false;
+    if (this.#now() < this.#floorUntilMs) return true;
+    this.#floorMs = Number.NEGATIVE_INFINITY;
+    return false;
+  }
+
+  #evicted(evicted: EvictedWatermark): void {
+    if (!this.#shared) {
+      if (evicted.revokedAtMs > this.#floorMs) this.#floorMs = evicted.revokedAtMs;
+      if (evicted.expiresAtMs > this.#floorUntilMs) this.#floorUntilMs = evicted.expiresAtMs;
+      return;
+    }
+    // A known user whose watermark this was is known no longer; misses read the store until the
+    // evicted watermark would have expired.
+    this.#known.delete(evicted.userId);
+    if (evicted.expiresAtMs > this.#completeAtMs) this.#completeAtMs = evicted.expiresAtMs;
+    this.#complete = false;
+  }
 }

@@ -1,3 +1,5 @@
+import { FifoQueue } from './fifo.js';
+
 /**
  * Revocation watermarks: for each user, the latest moment they were logged out (milliseconds). A
  * credential issued at or before its user's watermark is refused.
@@ -48,6 +50,7 @@ export interface WatermarkTableOptions {
 }
 
 interface Entry {
+  readonly userId: string;
   readonly revokedAtMs: number;
   readonly expiresAtMs: number;
 }
@@ -61,44 +64,65 @@ interface Entry {
  * ```
  */
 export function createWatermarkTable(options: WatermarkTableOptions): WatermarkTable {
-  const { keepMs, max, now, onEvict } = options;
-  const entries = new Map<string, Entry>();
+  return new Table(options);
+}
 
-  const dropExpiredFront = (at: number): void => {
-    for (const [userId, entry] of entries) {
-      if (entry.expiresAtMs > at) return;
+// A class, not closures: the revocation check of every request goes through `get`, and prototype
+// methods stay monomorphic (and inlined) however many tables a process holds.
+class Table implements WatermarkTable {
+  readonly #entries = new Map<string, Entry>();
+  // Recording order, which is expiry order: every entry is kept the same keepMs.
+  readonly #order: FifoQueue<Entry>;
+  readonly #keepMs: number;
+  readonly #max: number;
+  readonly #now: () => number;
+  readonly #onEvict: (evicted: EvictedWatermark) => void;
+
+  constructor(options: WatermarkTableOptions) {
+    this.#keepMs = options.keepMs;
+    this.#max = options.max;
+    this.#now = options.now;
+    this.#onEvict = options.onEvict;
+    const entries = this.#entries;
+    this.#order = new FifoQueue<Entry>((entry) => entries.get(entry.userId) === entry);
+  }
+
+  record(userId: string, revokedAtMs: number): void {
+    const entries = this.#entries;
+    const order = this.#order;
+    const at = this.#now();
+    const current = entries.get(userId);
+    if (current !== undefined) {
+      if (current.expiresAtMs > at && current.revokedAtMs >= revokedAtMs) return;
       entries.delete(userId);
     }
-  };
+    for (let front = order.front(); front !== undefined && front.expiresAtMs <= at; front = order.front()) {
+      entries.delete(front.userId);
+      order.shift();
+    }
+    if (entries.size >= this.#max) {
+      const oldest = order.front();
+      if (oldest !== undefined) {
+        entries.delete(oldest.userId);
+        order.shift();
+        this.#onEvict(oldest);
+      }
+    }
+    const entry: Entry = { userId, revokedAtMs, expiresAtMs: at + this.#keepMs };
+    entries.set(userId, entry);
+    order.push(entry);
+    order.rebuildIfBloated(entries.size, () => entries.values());
+  }
 
-  return {
-    record(userId, revokedAtMs) {
-      const at = now();
-      const current = entries.get(userId);
-      if (current !== undefined) {
-        if (current.expiresAtMs > at && current.revokedAtMs >= revokedAtMs) return;
-        // Re-inserted at the back: its expiry is now the latest.
-        entries.delete(userId);
-      }
-      dropExpiredFront(at);
-      if (entries.size >= max) {
-        const oldest = entries.entries().next().value;
-        if (oldest !== undefined) {
-          entries.delete(oldest[0]);
-          onEvict({ userId: oldest[0], ...oldest[1] });
-        }
-      }
-      entries.set(userId, { revokedAtMs, expiresAtMs: at + keepMs });
-    },
-    get(userId) {
-      const entry = entries.get(userId);
-      if (entry === undefined) return undefined;
-      if (entry.expiresAtMs > now()) return entry.revokedAtMs;
-      entries.delete(userId);
-      return undefined;
-    },
-    get size() {
-      return entries.size;
-    },
-  };
+  get(userId: string): number | undefined {
+    const entry = this.#entries.get(userId);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs > this.#now()) return entry.revokedAtMs;
+    this.#entries.delete(userId);
+    return undefined;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
 }

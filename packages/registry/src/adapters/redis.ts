@@ -28,10 +28,13 @@ export interface RedisBusSubscriber {
   ssubscribe(channel: string): Promise<unknown>;
   sunsubscribe(channel: string): Promise<unknown>;
   on(event: 'message' | 'smessage', listener: (channel: string, message: string) => void): unknown;
-  /** Connection lost (`close`) and connected again (`ready`): how the bus notices a gap in delivery. */
-  on(event: 'close' | 'ready', listener: () => void): unknown;
+  /**
+   * Connection lost (`close`; on an ioredis `Cluster`, `-node` for a node connection, sharded
+   * subscribers included) and connected again (`ready`): how the bus notices a gap in delivery.
+   */
+  on(event: 'close' | 'ready' | '-node', listener: () => void): unknown;
   off(event: 'message' | 'smessage', listener: (channel: string, message: string) => void): unknown;
-  off(event: 'close' | 'ready', listener: () => void): unknown;
+  off(event: 'close' | 'ready' | '-node', listener: () => void): unknown;
 }
 
 /** Options for {@link redisRevocationBus}. */
@@ -67,6 +70,9 @@ else
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 1`;
+
+// A sender unheard for this long (an instance gone) is forgotten; one that comes back is new again.
+const SENDER_MEMORY_MS = 60_000;
 
 function defaultInvalidMessage(): void {
   process.emitWarning('@latchkey/registry: dropped a malformed revocation message', {
@@ -115,7 +121,11 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
   const keyOf = (userId: string): string => `${prefix}watermark:${userId}`;
   const send = (message: string): Promise<unknown> =>
     sharded ? client.spublish(channel, message) : client.publish(channel, message);
-  const heartbeat = encodeHeartbeat(randomUUID());
+  // Every message this bus sends carries the next number of one sequence: a receiver that sees a number
+  // skipped missed a message (a subscriber that reconnected without any event reaching us, as ioredis'
+  // sharded cluster subscribers do), and treats the moment as a gap.
+  const sender = randomUUID();
+  let sequence = 0;
 
   return {
     async publish(revocation) {
@@ -124,7 +134,7 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
         deadlines.run(() =>
           client.eval(RAISE_WATERMARK, 1, keyOf(revocation.userId), String(revocation.revokedAtMs), keepMs),
         ),
-        deadlines.run(() => send(encodeRevocation(revocation))),
+        deadlines.run(() => send(encodeRevocation(sender, ++sequence, revocation))),
       ]);
       if (stored.status === 'rejected') throw stored.reason;
       if (published.status === 'rejected') throw published.reason;
@@ -143,6 +153,13 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
         deadlines.run(() => (sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel)));
       let active = false;
       let lost = false;
+      let subscribedAtMs = Number.POSITIVE_INFINITY;
+      // The last number heard from each sender; a sender silent for a while is forgotten.
+      const senders = new Map<string, { sequence: number; heardAtMs: number }>();
+      const forgetSilent = (): void => {
+        const before = performance.now() - SENDER_MEMORY_MS;
+        for (const [id, heard] of senders) if (heard.heardAtMs < before) senders.delete(id);
+      };
       const onMessage = (from: string, message: string): void => {
         if (from !== channel || !active) return;
         const parsed = parseBusMessage(message);
@@ -150,6 +167,20 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
           onInvalid(message);
           return;
         }
+        const heard = senders.get(parsed.sender);
+        // A sender's first message is its heartbeat number 1, sent as it subscribes; hearing a sender
+        // first at a later number means its earlier messages passed us by (or we forgot it while it was
+        // unheard for a minute): also a gap. Except while this subscription is new: every running sender
+        // is first heard at some number then, within a heartbeat or two.
+        const skipped =
+          heard === undefined
+            ? parsed.sequence > 1 && performance.now() - subscribedAtMs > 2 * heartbeatMs + 100
+            : parsed.sequence > heard.sequence + 1;
+        if (heard === undefined || parsed.sequence > heard.sequence) {
+          senders.set(parsed.sender, { sequence: parsed.sequence, heardAtMs: performance.now() });
+        }
+        // A skipped number: something was missed. Reported as a gap that has just ended.
+        if (skipped && !lost) listener.onLost();
         if (parsed.kind === 'revocation') listener.onRevocation(parsed.revocation);
         // Whatever came through proves the subscription delivers right now.
         lost = false;
@@ -181,8 +212,9 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
       const beat = (): void => {
         if (beating || !active) return;
         beating = true;
+        forgetSilent();
         deadlines
-          .run(() => send(heartbeat))
+          .run(() => send(encodeHeartbeat(sender, ++sequence)))
           .then(
             () => {},
             () => {},
@@ -193,10 +225,13 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
       };
       subscriber.on(event, onMessage);
       subscriber.on('close', onClose);
+      // ioredis' sharded cluster subscribers reconnect without a 'close' on the Cluster: '-node' says it.
+      subscriber.on('-node', onClose);
       subscriber.on('ready', onReady);
       const detach = (): void => {
         subscriber.off(event, onMessage);
         subscriber.off('close', onClose);
+        subscriber.off('-node', onClose);
         subscriber.off('ready', onReady);
       };
       try {
@@ -206,9 +241,11 @@ export function redisRevocationBus(options: RedisRevocationBusOptions): Revocati
         throw error;
       }
       active = true;
+      subscribedAtMs = performance.now();
       const timer = setInterval(beat, heartbeatMs);
       timer.unref();
       listener.onLive();
+      beat();
       return {
         async unsubscribe() {
           if (!active) return;

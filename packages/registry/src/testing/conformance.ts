@@ -20,7 +20,7 @@ export interface RevocationBusFixture {
 }
 
 const TTL_MS = 60_000;
-const STORE_TIMEOUT_MS = 300;
+const STORE_TIMEOUT_MS = 500;
 
 /**
  * The conformance suite every {@link RevocationBus} passes, as Vitest tests (Vitest is an optional peer
@@ -138,20 +138,17 @@ export function revocationBusConformance(
       const before = Date.now() - 10;
       await b.assertNotRevoked(user, before);
       expect(b.decideRevocation(user, before)).toEqual({ ok: true });
-      const readsBefore = performance.now();
       await fixture.interruptSubscribers();
-      // Stale, or resumed in a new epoch: either way the old "known clean" no longer answers alone.
-      await vi.waitFor(() => expect(b.decideRevocation(user, before)).toBeUndefined(), {
-        timeout: fixture.heartbeatMs * 8,
-        interval: 5,
-      });
-      expect(performance.now() - readsBefore).toBeLessThan(fixture.heartbeatMs * 8);
-      // A logout B may never hear about: the store still tells.
-      await a.revoke(user).catch(() => {});
+      // A logout published into the gap (B's subscriber may not be back yet): B must still refuse the
+      // user's old tokens within 1 s, from the message, or from the store once it notices the gap.
+      // (A busy server may time a publish out while its clients reconnect: the logout is retried.)
+      await vi.waitFor(() => a.revoke(user), { timeout: 5_000, interval: 50 });
+      const revokedAt = performance.now();
       await vi.waitFor(() => refusedWith(b.assertNotRevoked(user, before), 'UNAUTHENTICATED'), {
-        timeout: 5_000,
-        interval: 50,
+        timeout: 1_000 + fixture.heartbeatMs * 2,
+        interval: 10,
       });
+      expect(performance.now() - revokedAt).toBeLessThan(1_000 + fixture.heartbeatMs * 2);
       // Recovery: live again, the user known again from one read, synchronous answers are back.
       const later = Date.now() + 1;
       await vi.waitFor(

@@ -49,8 +49,20 @@ for (const flavor of FLAVORS) {
       reconcileIntervalMs: number,
       onError: (error: unknown) => void = () => {},
     ): Registry => {
-      const bus = redisRevocationBus({ ...connection, watermarkTtlMs: TTL, prefix, timeoutMs: 5_000 });
-      const registry = createRegistry({ watermarkTtlMs: TTL, bus, reconcileIntervalMs, onError });
+      const bus = redisRevocationBus({
+        ...connection,
+        watermarkTtlMs: TTL,
+        prefix,
+        timeoutMs: 5_000,
+        heartbeatMs: 100,
+      });
+      const registry = createRegistry({
+        watermarkTtlMs: TTL,
+        bus,
+        reconcileIntervalMs,
+        onError,
+        staleAfterMs: 400,
+      });
       registries.push(registry);
       return registry;
     };
@@ -73,17 +85,17 @@ for (const flavor of FLAVORS) {
       const a = registryOn(connA, prefix, 0, onError);
       const b = registryOn(instance(), prefix, 0);
       await Promise.all([a.ready, b.ready]);
-      const issuedAt = Date.now() - 1_000;
-      const u = await a.registerAsync('u', { kind: 'events', issuedAt });
-      const other = await a.registerAsync('v', { kind: 'events', issuedAt });
-      const later = await a.registerAsync('w', { kind: 'events', issuedAt });
+      const issuedAtMs = Date.now() - 1_000;
+      const u = await a.register('u', { kind: 'events', issuedAtMs });
+      const other = await a.register('v', { kind: 'events', issuedAtMs });
+      const later = await a.register('w', { kind: 'events', issuedAtMs });
 
       const closed = once(connA.subscriber, 'close');
       const killed = await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
       expect(killed).toBeGreaterThanOrEqual(1);
       await closed;
       const back = once(connA.subscriber, 'ready');
-      await b.revokeUser('u');
+      await b.revoke('u');
       // Published into the gap: A cannot have received it.
       expect(connA.subscriber.status).not.toBe('ready');
       expect(u.signal.aborted).toBe(false);
@@ -99,7 +111,7 @@ for (const flavor of FLAVORS) {
       expect(onError).not.toHaveBeenCalled();
 
       // The subscription itself is live again: the next logout arrives as a message.
-      await b.revokeUser('w');
+      await b.revoke('w');
       await vi.waitFor(() => expect(later.signal.aborted).toBe(true), { timeout: 1_000, interval: 5 });
       expect(other.signal.aborted).toBe(false);
     });
@@ -108,13 +120,13 @@ for (const flavor of FLAVORS) {
       const prefix = `quiet${run++}:${Date.now()}:`;
       const a = registryOn(instance(), prefix, 100);
       await a.ready;
-      const issuedAt = Date.now() - 1_000;
-      const u = await a.registerAsync('u', { kind: 'events', issuedAt });
-      const fresh = await a.registerAsync('u', { kind: 'exec', issuedAt: issuedAt + 500 });
-      const other = await a.registerAsync('v', { kind: 'events', issuedAt });
+      const issuedAtMs = Date.now() - 1_000;
+      const u = await a.register('u', { kind: 'events', issuedAtMs });
+      const fresh = await a.register('u', { kind: 'exec', issuedAtMs: issuedAtMs + 500 });
+      const other = await a.register('v', { kind: 'events', issuedAtMs });
 
       // As another instance's bus writes it, minus the publish: the message that was lost.
-      await admin.set(`${prefix}watermark:u`, String(issuedAt + 100), 'PX', TTL);
+      await admin.set(`${prefix}watermark:u`, String(issuedAtMs + 100), 'PX', TTL);
       await vi.waitFor(() => expect(u.signal.aborted).toBe(true), { timeout: 2_000, interval: 5 });
       expect(u.signal.reason).toMatchObject({ code: 'SESSION_REVOKED', status: 401, reason: 'logout' });
       // Issued after the stored logout: a later login, not ended.
