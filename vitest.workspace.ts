@@ -25,6 +25,7 @@ const PACKAGES = [
   'registry',
   'http',
   'kube',
+  'ws',
   'express',
   'fastify',
   'hono',

@@ -11,6 +11,9 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "server binaries"
 bash scripts/install-servers.sh
 
+step "browser"
+bash scripts/install-browser.sh
+
 step "dependencies"
 pnpm install --frozen-lockfile
 

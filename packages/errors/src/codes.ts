@@ -29,7 +29,7 @@ export type TokenFailureReason =
 
 /** A request body or parameter that failed parsing or its schema. */
 export class InvalidRequestError extends LatchkeyError<
-  'malformed-json' | 'schema' | 'invalid-session-id' | 'unsupported-media-type'
+  'malformed-json' | 'schema' | 'invalid-session-id' | 'unsupported-media-type' | 'websocket-handshake'
 > {
   readonly code = 'INVALID_REQUEST';
   readonly status = 400;
@@ -92,7 +92,7 @@ export class SessionRevokedError extends LatchkeyError<
 
 /** An authenticated caller whose role does not allow the action. */
 export class ForbiddenError extends LatchkeyError<
-  'insufficient-role' | 'unknown-role' | 'no-policy' | 'not-service-account' | 'access-denied'
+  'insufficient-role' | 'unknown-role' | 'no-policy' | 'not-service-account' | 'access-denied' | 'origin'
 > {
   readonly code = 'FORBIDDEN';
   readonly status = 403;

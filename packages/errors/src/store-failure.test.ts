@@ -68,6 +68,23 @@ describe('createDeadlines', () => {
     expect(await quick).toBe('ok');
   });
 
+  it('settles calls out of order and still times out the one left in the middle', async () => {
+    const deadlines = createDeadlines(40);
+    const resolvers: Array<(value: number) => void> = [];
+    const calls = [0, 1, 2, 3].map((i) =>
+      deadlines.run(() => new Promise<number>((resolve) => (resolvers[i] = resolve))),
+    );
+    resolvers[2]?.(2);
+    resolvers[0]?.(0);
+    resolvers[3]?.(3);
+    expect(await calls[0]).toBe(0);
+    expect(await calls[2]).toBe(2);
+    expect(await calls[3]).toBe(3);
+    await expect(calls[1]).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'timeout' });
+    resolvers[1]?.(1); // too late: ignored, never a second settlement
+    expect(await deadlines.run(async () => 7)).toBe(7);
+  });
+
   it('returns the value of a call within the deadline', async () => {
     expect(await createDeadlines(50).run(async () => 42)).toBe(42);
   });

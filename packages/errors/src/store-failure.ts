@@ -76,58 +76,86 @@ export interface Deadlines {
   run<T>(call: () => Promise<T>): Promise<T>;
 }
 
+/** One pending call, linked in deadline order; `at` is `-1` once settled. */
+interface Pending {
+  at: number;
+  prev: Pending | null;
+  next: Pending | null;
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Deadlines for driver calls, all of the same length, swept by one timer instead of a timer per call
  * (a `setTimeout` + `clearTimeout` per call is a measurable share of a 25 µs round trip). A call past
  * its deadline rejects with `StoreUnavailableError('timeout')` within one tick (`timeoutMs / 10`, at
  * most 20 ms) after it. The call's own promise stays observed, so a command that later rejects is never
  * an unhandled rejection; its outcome is unknown (a timed-out write may still land).
+ *
+ * Pending calls sit in an intrusive doubly linked list (equal lengths, so insertion order is deadline
+ * order): settling unlinks in O(1) and a sweep stops at the first call still in time. A `Set` here cost
+ * ~3 µs of CPU per call with 64 in flight (its table churns on every add/delete), a third of a GET.
+ *
+ * @example
+ * ```ts
+ * const deadlines = createDeadlines(300);
+ * const value = await deadlines.run(() => client.get(key)); // StoreUnavailableError('timeout') past 300 ms
+ * ```
  */
 export function createDeadlines(timeoutMs: number): Deadlines {
-  interface Pending {
-    readonly at: number;
-    readonly reject: (error: unknown) => void;
-  }
-  // Every deadline has the same length, so insertion order is deadline order: a sweep stops at the
-  // first entry still in time.
-  const pending = new Set<Pending>();
+  let first: Pending | null = null;
+  let last: Pending | null = null;
+  const unlink = (entry: Pending): void => {
+    if (entry.prev === null) first = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === null) last = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.at = -1;
+  };
   const tick = Math.max(1, Math.min(20, Math.floor(timeoutMs / 10)));
   let timer: NodeJS.Timeout | undefined;
   const sweep = (): void => {
     const now = performance.now();
-    for (const entry of pending) {
-      if (entry.at > now) break;
-      pending.delete(entry);
+    while (first !== null && first.at <= now) {
+      const entry: Pending = first;
+      unlink(entry);
       entry.reject(new StoreUnavailableError('timeout'));
     }
-    if (pending.size === 0 && timer !== undefined) {
+    if (first === null && timer !== undefined) {
       clearInterval(timer);
       timer = undefined;
     }
   };
   return {
     run<T>(call: () => Promise<T>): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        const entry: Pending = { at: performance.now() + timeoutMs, reject };
-        pending.add(entry);
-        timer ??= setInterval(sweep, tick);
-        let started: Promise<T>;
-        try {
-          started = call();
-        } catch (error) {
-          started = Promise.reject(error);
-        }
-        started.then(
-          (value) => {
-            pending.delete(entry);
-            resolve(value);
-          },
-          (error: unknown) => {
-            pending.delete(entry);
-            reject(toStoreError(error));
-          },
-        );
+      let started: Promise<T>;
+      try {
+        started = call();
+      } catch (error) {
+        return Promise.reject(toStoreError(error));
+      }
+      let entry: Pending | undefined;
+      const promise = new Promise<T>((resolve, reject) => {
+        entry = { at: performance.now() + timeoutMs, prev: last, next: null, resolve, reject };
       });
+      const pending = entry as Pending;
+      if (last === null) first = pending;
+      else last.next = pending;
+      last = pending;
+      timer ??= setInterval(sweep, tick);
+      started.then(
+        (value) => {
+          if (pending.at === -1) return;
+          unlink(pending);
+          (pending.resolve as (value: T) => void)(value);
+        },
+        (error: unknown) => {
+          if (pending.at === -1) return;
+          unlink(pending);
+          pending.reject(toStoreError(error));
+        },
+      );
+      return promise;
     },
   };
 }

@@ -3,8 +3,13 @@
 // file sits in `@latchkey/express`, `@latchkey/fastify` and `@latchkey/hono`, so each installs alone; it
 // only calls the primitives and decides nothing itself.
 import type { Identity as GuardIdentity } from '@latchkey/guards';
-import { type Authenticated, authenticate, type CredentialSource, type HeaderSource } from '@latchkey/http';
-import { assertRequestOrigin } from './origin.js';
+import {
+  type Authenticated,
+  assertOrigin,
+  authenticate,
+  type CredentialSource,
+  type HeaderSource,
+} from '@latchkey/http';
 
 /** Who a verified credential belongs to, with what the revocation check needs. `AccessClaims` fits. */
 export interface RevocableIdentity {
@@ -123,7 +128,7 @@ export function createAuthorizer<Identity extends RevocableIdentity>(
       request,
       queryPaths.has(request.path) ? withQuery : withoutQuery,
     );
-    assertRequestOrigin({
+    assertOrigin({
       origin: request.origin,
       host: request.host,
       source: authenticated.source,

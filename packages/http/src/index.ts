@@ -52,6 +52,14 @@ export {
 } from './event-stream.js';
 export type { HeaderSource } from './headers.js';
 export {
+  assertOrigin,
+  checkOrigin,
+  normalizeOrigin,
+  type OriginCheckInput,
+  type OriginDecision,
+  parseAllowedOrigins,
+} from './origin.js';
+export {
   type BucketOptions,
   createRateLimiter,
   type RateLimiter,

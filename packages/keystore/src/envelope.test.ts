@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENVELOPE_VERSION, envelopeKeyId, openEnvelope, sealEnvelope } from './envelope.js';
+import { ENVELOPE_VERSION, envelopeKeyId, openEnvelope, prepareSeal, sealEnvelope } from './envelope.js';
 import { createKeyring } from './keyring.js';
 
 const keyring = createKeyring({
@@ -103,4 +103,33 @@ describe('openEnvelope', () => {
   });
 
   it('refuses text longer than 64 KiB before decoding it', () => reject('A'.repeat(65_540), 'malformed'));
+});
+
+describe('prepareSeal', () => {
+  const ivOf = (text: string): string => Buffer.from(text, 'base64url').subarray(4, 16).toString('hex');
+
+  it('gives the next seal a fresh IV of its own, used once, and the result opens', () => {
+    const ivs = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      prepareSeal(keyring);
+      const first = sealEnvelope(keyring, 's1', plaintext); // takes the spare
+      const second = sealEnvelope(keyring, 's1', plaintext); // no spare left: its own IV
+      for (const text of [first, second]) {
+        ivs.add(ivOf(text));
+        expect(Buffer.from(openEnvelope(keyring, 's1', text)).toString()).toBe(plaintext.toString());
+      }
+    }
+    expect(ivs.size).toBe(100);
+  });
+
+  it('leaves a spare of another key unused, and never uses a spare with an injected IV', () => {
+    const other = createKeyring({ current: 'k9', keys: { k9: new Uint8Array(32).fill(9) } });
+    prepareSeal(other);
+    const sealed = sealEnvelope(keyring, 's2', plaintext);
+    expect(envelopeKeyId(sealed)).toBe('k1');
+    expect(Buffer.from(openEnvelope(keyring, 's2', sealed)).toString()).toBe(plaintext.toString());
+    prepareSeal(keyring);
+    const fixed = sealEnvelope(keyring, 's2', plaintext, { randomBytes: fixedIv });
+    expect(ivOf(fixed)).toBe('aa'.repeat(12));
+  });
 });

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { DecryptFailedError } from '@latchkey/errors';
-import { aeadOpen, aeadSealInto, IV_BYTES, TAG_BYTES } from './aead.js';
-import type { Keyring } from './keyring.js';
+import { aeadOpen, aeadSealInto, IV_BYTES, type PreparedCipher, prepareCipher, TAG_BYTES } from './aead.js';
+import { cipherKeyOf, type Keyring } from './keyring.js';
 import { assertSessionId } from './session-id.js';
 
 /** The only envelope version this package writes and reads. */
@@ -116,16 +116,52 @@ export function sealEnvelope(
 ): string {
   assertSessionId(sessionId);
   const kid = keyring.current;
-  const key = keyring.key(kid);
+  const key = cipherKeyOf(keyring, kid);
   if (key === undefined) throw new TypeError('keyring has no current key');
   const header = headerOf(kid);
-  const iv = (options.randomBytes ?? pooledIv)(IV_BYTES);
+  // A spare cipher made for this key after the previous seal carries its own fresh IV; used once.
+  let prepared: PreparedCipher | undefined;
+  if (options.randomBytes === undefined && spare !== undefined && spare.key === key) {
+    prepared = spare;
+    spare = undefined;
+  }
+  const iv = prepared?.iv ?? (options.randomBytes ?? pooledIv)(IV_BYTES);
   // header ‖ IV ‖ ciphertext ‖ tag, written into one buffer and encoded once.
   const out = Buffer.allocUnsafe(header.byteLength + IV_BYTES + plaintext.byteLength + TAG_BYTES);
   out.set(header, 0);
   out.set(iv, header.byteLength);
-  aeadSealInto(key, iv, plaintext, additionalData(header, sessionId), out, header.byteLength + IV_BYTES);
+  aeadSealInto(
+    key,
+    iv,
+    plaintext,
+    additionalData(header, sessionId),
+    out,
+    header.byteLength + IV_BYTES,
+    prepared,
+  );
   return out.toString('base64url');
+}
+
+// At most one spare cipher, for the key of the last `prepareSeal`.
+let spare: PreparedCipher | undefined;
+
+/**
+ * Makes the cipher of the next {@link sealEnvelope} under `keyring.current` now, with its own fresh IV
+ * from the CSPRNG pool, so that seal does only the AAD, the data and the tag. The store calls it right
+ * after handing a put to its driver, while the request is on the wire: about half of the seal's CPU
+ * moves off the put's critical path. A spare for another key is replaced; each spare (and its IV) is
+ * used at most once.
+ *
+ * @example
+ * ```ts
+ * const written = driver.write(sessionId, record, sealed, ttl);
+ * prepareSeal(keyring);
+ * ```
+ */
+export function prepareSeal(keyring: Keyring): void {
+  const key = cipherKeyOf(keyring, keyring.current);
+  if (key === undefined || spare?.key === key) return;
+  spare = prepareCipher(key, pooledIv(IV_BYTES));
 }
 
 /**
@@ -156,7 +192,7 @@ export function openEnvelope(keyring: Keyring, sessionId: string, text: string):
   assertSessionId(sessionId);
   const bytes = decodeText(text);
   const { kid, header } = parseHeader(bytes);
-  const key = keyring.key(kid);
+  const key = cipherKeyOf(keyring, kid);
   if (key === undefined) throw new DecryptFailedError('unknown-key-id');
   const ivStart = header.byteLength;
   const tagStart = bytes.byteLength - TAG_BYTES;

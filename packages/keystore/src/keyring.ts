@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { KEY_BYTES } from './aead.js';
 
 const KID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -39,6 +39,9 @@ class ValidatedKeyring implements Keyring {
   readonly current: string;
   readonly keyIds: readonly string[];
   readonly #keys: ReadonlyMap<string, Uint8Array>;
+  // A cipher built from a KeyObject skips importing the raw key bytes on every seal and open
+  // (createCipheriv from bytes measured ~1.5 µs slower per call on the bench VM).
+  readonly #cipherKeys = new Map<string, KeyObject>();
 
   constructor(current: string, keys: ReadonlyMap<string, Uint8Array>) {
     this.current = current;
@@ -48,6 +51,18 @@ class ValidatedKeyring implements Keyring {
 
   key(kid: string): Uint8Array | undefined {
     return this.#keys.get(kid);
+  }
+
+  /** The key as a secret `KeyObject`, made once per key id. */
+  cipherKey(kid: string): KeyObject | undefined {
+    let made = this.#cipherKeys.get(kid);
+    if (made === undefined) {
+      const bytes = this.#keys.get(kid);
+      if (bytes === undefined) return undefined;
+      made = createSecretKey(bytes);
+      this.#cipherKeys.set(kid, made);
+    }
+    return made;
   }
 
   toJSON(): { current: string; keyIds: readonly string[] } {
@@ -135,4 +150,17 @@ function decodeMaster(master: string): Uint8Array {
   if (BASE64.test(master)) return Buffer.from(master, 'base64');
   if (BASE64URL.test(master) && master.length % 4 !== 1) return Buffer.from(master, 'base64url');
   throw new TypeError('the master secret must be base64 or base64url text, or bytes');
+}
+
+/**
+ * The key of `kid` in the form a cipher takes fastest: a cached secret `KeyObject` for a keyring from
+ * {@link createKeyring}, the bytes for any other object of the `Keyring` shape. Internal.
+ *
+ * @example
+ * ```ts
+ * const key = cipherKeyOf(keyring, keyring.current);
+ * ```
+ */
+export function cipherKeyOf(keyring: Keyring, kid: string): KeyObject | Uint8Array | undefined {
+  return keyring instanceof ValidatedKeyring ? keyring.cipherKey(kid) : keyring.key(kid);
 }

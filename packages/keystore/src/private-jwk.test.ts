@@ -1,9 +1,15 @@
-import { createPrivateKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hasP256PrivateJwkShape, isP256PrivateJwk, privateJwkText } from './private-jwk.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const jwk = privateKey.export({ format: 'jwk' }) as JsonWebKey & { x: string; y: string; d: string };
+const jwk = privateKey.export({ format: 'jwk' }) as {
+  kty: string;
+  crv: string;
+  x: string;
+  y: string;
+  d: string;
+};
 const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64url');
 // p and n of P-256: a coordinate equal to p, or a scalar equal to n, is out of range.
 const P = b64('ffffffff00000001000000000000000000000000ffffffffffffffffffffffff');
@@ -59,7 +65,7 @@ describe('privateJwkText', () => {
   it('writes a JWK as its five members in a fixed order, the same key once imported', () => {
     const text = privateJwkText({ ...jwk });
     expect(Object.keys(JSON.parse(text))).toEqual(['kty', 'crv', 'x', 'y', 'd']);
-    const imported = createPrivateKey({ key: JSON.parse(text) as JsonWebKey, format: 'jwk' });
+    const imported = createPrivateKey({ key: JSON.parse(text), format: 'jwk' });
     expect(imported.export({ format: 'jwk' })).toEqual(jwk);
   });
 

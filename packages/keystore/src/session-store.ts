@@ -2,7 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { createDeadlines, DecryptFailedError, LatchkeyError } from '@latchkey/errors';
 import { LRUCache } from 'lru-cache';
 import type { SessionStoreDriver } from './driver.js';
-import { openEnvelope, sealEnvelope } from './envelope.js';
+import { openEnvelope, prepareSeal, sealEnvelope } from './envelope.js';
 import type { Keyring } from './keyring.js';
 import { type JsonWebKeyInput, type P256PrivateJwk, privateJwkText } from './private-jwk.js';
 import { type RewrapOptions, type RewrapResult, rewrapPage } from './rewrap.js';
@@ -208,7 +208,10 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       }
       generation++;
       cache?.delete(sessionId);
-      return call('put', () => driver.write(sessionId, record, sealed, effectiveTtl));
+      const written = call('put', () => driver.write(sessionId, record, sealed, effectiveTtl));
+      // The request is on its way: make the next put's cipher while the store answers.
+      prepareSeal(keyring);
+      return written;
     },
 
     getRecord(sessionId) {

@@ -21,6 +21,22 @@ export {
 export { type Denylist, type DenylistClient, memoryDenylist, redisDenylist } from './console/denylist.js';
 export { GITOPS_ROUTES, type GitopsRoute } from './console/gitops.js';
 export { buildConsole } from './console/server.js';
+export {
+  attachWsExec,
+  createWsExec,
+  WS_EXEC_PATH,
+  type WsExec,
+  type WsExecDeps,
+} from './console/ws-exec.js';
+export {
+  createLineShell,
+  type ExecClientMessage,
+  type ExecInit,
+  isDnsSubdomain,
+  LineShell,
+  parseClientMessage,
+  parseExecInit,
+} from './console/ws-exec-protocol.js';
 export { type ParsedKey, parsePrivateKey, parsePublicKey } from './keys.js';
 export { type Listening, listen } from './listen.js';
 export { createLogger, type LogFields, type Logger, type LogSink, silentLogger } from './log.js';

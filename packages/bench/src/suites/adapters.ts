@@ -24,7 +24,7 @@ import {
   latchkey as honoLatchkey,
   type LatchkeyEnv,
 } from '@latchkey/hono';
-import { authenticate, errorToHttp } from '@latchkey/http';
+import { assertOrigin, authenticate, errorToHttp } from '@latchkey/http';
 import { createRegistry } from '@latchkey/registry';
 import { type AccessClaims, createAccessTokenIssuer, createAccessTokenVerifier } from '@latchkey/tokens';
 import express from 'express';
@@ -74,11 +74,18 @@ async function handWritten(
 ): Promise<Claims> {
   const question = url.indexOf('?');
   const path = question === -1 ? url : url.slice(0, question);
-  const { identity } = await authenticate(
+  const { identity, source } = await authenticate(
     { headers, url },
     path === '/api/events' ? withQuery : withoutQuery,
   );
-  // PENDING MERGE: assertOrigin({ origin: headers.origin, host: headers.host, source, method }) (@latchkey/http).
+  const origin = headers.origin;
+  const host = headers.host;
+  assertOrigin({
+    origin: typeof origin === 'string' ? origin : undefined,
+    host: typeof host === 'string' ? host : undefined,
+    source,
+    method,
+  });
   policy.assert(method, path, identity.custom);
   return identity;
 }

@@ -13,6 +13,8 @@
  * - put p50: the form a caller uses — the private JWK `generateSessionKeyPair()` returns beside the
  *   KeyObject (what the router stores): record validation + JWK check + encrypt + MULTI/EXEC, vs a plain
  *   MULTI/EXEC of the same two SETs (the same record text and an envelope of the same size)
+ * - put p50 is also shown beside a plain EVALSHA of a script doing the same two SETs — the form a put
+ *   takes on the wire since 0.1.0 (one command and one reply instead of MULTI, SET, SET, EXEC)
  * - put (KeyObject) p50: the same with the private `KeyObject` (exported to a JWK on every put)
  * - delete p50: one UNLINK of both keys (absent, so every iteration does the same work), vs a plain UNLINK
  */
@@ -146,6 +148,15 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
     };
 
     const putNames = sessionKeyNames(prefix, 'bench-put');
+    // The same two SETs as one script, the form put now takes (loaded once, then EVALSHA).
+    const writeScript = `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+    const writeSha = String(await client.eval(`return redis.sha1hex(ARGV[1])`, 0, writeScript));
+    await client.eval(writeScript, 2, `${prefix}:{warm}:rec`, `${prefix}:{warm}:key`, 'a', 'b', 60);
+    if (client.isCluster) {
+      for (const node of (client as Cluster).nodes('master')) await node.script('LOAD', writeScript);
+    }
     const deleteNames = sessionKeyNames(prefix, 'bench-absent');
     const figures: Figure[] = [];
 
@@ -171,6 +182,8 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
               ['set', putNames.key, sealedText, 'EX', 3_600],
             ])
             .exec(),
+        plainScript: () =>
+          client.evalsha(writeSha, 2, putNames.record, putNames.key, recordText, sealedText, 3_600),
         delete: () => store.delete('bench-absent'),
         plainUnlink: () => client.unlink(deleteNames.record, deleteNames.key),
       },
@@ -203,6 +216,16 @@ async function measure(backend: Backend, context: BenchContext): Promise<Figure[
         '<= 1.10',
       ),
       ...pair('put', `${lib} MULTI/EXEC 2×SET`, latency.put, latency.plainMulti, '<= 1.15'),
+      plain(`${lib} EVALSHA 2×SET p50 (${tag})`, latency.plainScript.p50, 'µs', {
+        p99: latency.plainScript.p99,
+      }),
+      versus(
+        `keystore put vs EVALSHA p50 (${tag})`,
+        latency.put.p50,
+        'µs',
+        { name: `${lib} EVALSHA 2×SET p50 (${tag})`, value: latency.plainScript.p50 },
+        { p99: latency.put.p99 },
+      ),
       versus(
         `keystore put (KeyObject) p50 (${tag})`,
         latency.putKeyObject.p50,

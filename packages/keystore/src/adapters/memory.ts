@@ -18,6 +18,8 @@ interface Entry {
   key: string;
   /** On the driver's monotonic clock. */
   expiresAtMs: number;
+  /** Set once the entry has left the table: the scan and the heap skip it without a lookup. */
+  gone: boolean;
 }
 
 // Stale heap pairs and dead log slots are dropped once they outnumber the live entries by this much,
@@ -50,12 +52,16 @@ export function memoryDriver(options: MemoryDriverOptions = {}): SessionStoreDri
   let log: Entry[] = [];
   let nextSeq = 0;
 
-  const isCurrent = (entry: Entry): boolean => entries.get(entry.sessionId) === entry;
+  const isCurrent = (entry: Entry): boolean => !entry.gone;
+  const remove = (entry: Entry): void => {
+    entry.gone = true;
+    entries.delete(entry.sessionId);
+  };
   const live = (sessionId: string, at: number): Entry | undefined => {
     const entry = entries.get(sessionId);
     if (entry === undefined) return undefined;
     if (entry.expiresAtMs > at) return entry;
-    entries.delete(sessionId);
+    remove(entry);
     return undefined;
   };
   const schedule = (entry: Entry): void => {
@@ -68,7 +74,7 @@ export function memoryDriver(options: MemoryDriverOptions = {}): SessionStoreDri
       const entry = expiry.peekItem() as Entry;
       const deadline = expiry.peekAt();
       expiry.pop();
-      if (isCurrent(entry) && entry.expiresAtMs === deadline) entries.delete(entry.sessionId);
+      if (!entry.gone && entry.expiresAtMs === deadline) remove(entry);
     }
   };
   const compact = (): void => {
@@ -96,7 +102,7 @@ export function memoryDriver(options: MemoryDriverOptions = {}): SessionStoreDri
         reclaim(at, Number.POSITIVE_INFINITY);
         if (entries.size >= max) throw new CapacityExhaustedError('cache-full');
       }
-      const entry: Entry = { sessionId, seq: nextSeq++, record, key, expiresAtMs };
+      const entry: Entry = { sessionId, seq: nextSeq++, record, key, expiresAtMs, gone: false };
       entries.set(sessionId, entry);
       log.push(entry);
       schedule(entry);
@@ -117,7 +123,7 @@ export function memoryDriver(options: MemoryDriverOptions = {}): SessionStoreDri
     async delete(sessionId) {
       const entry = live(sessionId, now());
       if (entry === undefined) return false;
-      entries.delete(sessionId);
+      remove(entry);
       compact();
       return true;
     },
@@ -142,7 +148,7 @@ export function memoryDriver(options: MemoryDriverOptions = {}): SessionStoreDri
       let index = low;
       for (; index < log.length && sessionIds.length < count; index++) {
         const entry = log[index] as Entry;
-        if (!isCurrent(entry) || entry.expiresAtMs <= at) continue;
+        if (entry.gone || entry.expiresAtMs <= at) continue;
         sessionIds.push(entry.sessionId);
         last = entry.seq;
       }

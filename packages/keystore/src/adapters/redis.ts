@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ScanPage, SessionStoreDriver } from '../driver.js';
 import { assertKeyPrefix, keyEntryPattern, sessionIdOfKeyEntry, sessionKeyNames } from './redis-keys.js';
 
@@ -12,6 +13,7 @@ export interface RedisSessionNode {
   unlink(...keys: string[]): Promise<number>;
   multi(commands: Array<Array<string | number>>): RedisTransaction;
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  evalsha(sha1: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
   scan(
     cursor: string,
     matchToken: 'MATCH',
@@ -54,6 +56,21 @@ const SWAP_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// Both SETs of a put in one script: atomic like MULTI/EXEC (a script runs whole; once it has written
+// it is not stopped by OOM), but one command and one reply instead of four, and sent as EVALSHA (40
+// bytes instead of the script). Measured on the bench VM: the MULTI/EXEC round trip itself was ~31 µs
+// against ~24 µs for the script by EVAL.
+const WRITE_SCRIPT = `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
+const WRITE_SHA = sha1(WRITE_SCRIPT);
+const SWAP_SHA = sha1(SWAP_SCRIPT);
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
 type Replies = Array<[error: Error | null, result: unknown]> | null;
 
 function checkReplies(replies: Replies): unknown[] {
@@ -64,10 +81,7 @@ function checkReplies(replies: Replies): unknown[] {
   });
 }
 
-function checkWrite(replies: Replies): void {
-  if (replies === null) throw new Error('transaction aborted');
-  for (const [error] of replies) if (error !== null) throw error;
-}
+function written(): void {}
 
 function nodeId(node: RedisSessionNode): string {
   const { host, port } = (node as NodeOptions).options ?? {};
@@ -95,8 +109,8 @@ function parseCursor(cursor: string | null): { index: number; node: string; scan
 /**
  * The session-store driver on Redis 7 or Valkey 8 through ioredis (v5, v6) or iovalkey, standalone
  * `Redis` or `Cluster` — one function for all of them. The caller creates, configures and closes the
- * client. A put is one MULTI/EXEC of two `SET … EX`, a touch one MULTI/EXEC of two `EXPIRE`, a delete
- * one `UNLINK` of both keys (one hash tag, so one slot: atomic on a cluster, never `CROSSSLOT`); the
+ * client. A put is one script (EVALSHA) of two `SET … EX`, a touch one MULTI/EXEC of two `EXPIRE`, a
+ * delete one `UNLINK` of both keys (one hash tag, so one slot: atomic on a cluster, never `CROSSSLOT`); the
  * rewrap scans every master of a cluster and swaps values by compare-and-swap.
  *
  * @throws TypeError for a client without the needed methods or a bad prefix.
@@ -119,6 +133,7 @@ export function redisSessionDriver(
     typeof client.multi !== 'function' ||
     typeof client.unlink !== 'function' ||
     typeof client.eval !== 'function' ||
+    typeof client.evalsha !== 'function' ||
     typeof client.scan !== 'function'
   ) {
     throw new TypeError('client must be an ioredis / iovalkey Redis or Cluster');
@@ -126,17 +141,26 @@ export function redisSessionDriver(
   const prefix = options.prefix ?? 'latchkey';
   assertKeyPrefix(prefix);
   const pattern = keyEntryPattern(prefix);
+  // EVALSHA first (40 bytes instead of the script); a server that does not hold the script yet (first
+  // use, restart, failover) answers NOSCRIPT, and EVAL runs and loads it.
+  const script = (text: string, sha: string, args: Array<string | number>, keys = 2): Promise<unknown> =>
+    client.evalsha(sha, keys, ...args).catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      return client.eval(text, keys, ...args);
+    });
   return {
     write(sessionId, record, key, ttlSeconds) {
-      const names = sessionKeyNames(prefix, sessionId);
-      // One MULTI/EXEC on one slot (shared hash tag): both entries or neither, never CROSSSLOT.
+      const tagged = `${prefix}:{${sessionId}}`;
+      const recordName = `${tagged}:rec`;
+      const keyName = `${tagged}:key`;
+      // One script on one slot (shared hash tag): both entries or neither, never CROSSSLOT. Called
+      // directly rather than through `script`: one derived promise per put instead of two.
       return client
-        .multi([
-          ['set', names.record, record, 'EX', ttlSeconds],
-          ['set', names.key, key, 'EX', ttlSeconds],
-        ])
-        .exec()
-        .then(checkWrite);
+        .evalsha(WRITE_SHA, 2, recordName, keyName, record, key, ttlSeconds)
+        .then(written, (error) => {
+          if (!isNoScript(error)) throw error;
+          return client.eval(WRITE_SCRIPT, 2, recordName, keyName, record, key, ttlSeconds).then(written);
+        });
     },
     read(sessionId, part) {
       const tagged = `${prefix}:{${sessionId}}`;
@@ -179,7 +203,7 @@ export function redisSessionDriver(
     },
     async swapKey(sessionId, expected, next) {
       const { key } = sessionKeyNames(prefix, sessionId);
-      return (await client.eval(SWAP_SCRIPT, 1, key, expected, next)) === 1;
+      return (await script(SWAP_SCRIPT, SWAP_SHA, [key, expected, next], 1)) === 1;
     },
   };
 }

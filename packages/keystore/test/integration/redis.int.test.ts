@@ -1,12 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { startCluster, type TestCluster } from '@latchkey/testkit';
-import { Cluster } from 'ioredis';
+import { startCluster, startServer, type TestCluster } from '@latchkey/testkit';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisSessionDriver } from '../../src/adapters/redis.js';
 import { envelopeKeyId } from '../../src/envelope.js';
 import { createKeyring } from '../../src/keyring.js';
 import { createSessionStore } from '../../src/session-store.js';
-import { testRecord } from '../../src/testing.js';
+import { testKeyring, testRecord } from '../../src/testing.js';
 import { close, countKeys } from './helpers.js';
 
 describe('SessionStore.rewrap on a redis cluster under live traffic', () => {
@@ -84,5 +84,37 @@ describe('SessionStore.rewrap on a redis cluster under live traffic', () => {
       expect(stored === null ? null : envelopeKeyId(stored)).toBe('new');
     }
     expect(await countKeys(client, prefix)).toBe((ids.length - deleted.size) * 2);
+  });
+});
+
+describe('redisSessionDriver', () => {
+  it('writes through EVALSHA and loads its scripts again after the server forgot them', async () => {
+    const server = await startServer({ flavor: 'redis' });
+    const client = new Redis(server.port, '127.0.0.1');
+    try {
+      const privateKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+      const driver = redisSessionDriver(client, { prefix: 'noscript' });
+      const store = createSessionStore({ driver, keyring: testKeyring() });
+      await store.put('s1', { record: testRecord(), privateKey }); // first use: NOSCRIPT, then EVAL
+      await client.script('FLUSH');
+      await store.put('s2', { record: testRecord(), privateKey });
+      await store.put('s3', { record: testRecord(), privateKey }); // now cached: EVALSHA alone
+      for (const id of ['s1', 's2', 's3']) expect(await store.getPrivateKey(id)).not.toBeNull();
+      expect(await client.ttl('noscript:{s3}:rec')).toBeGreaterThan(3_000);
+      expect(await client.ttl('noscript:{s3}:key')).toBeGreaterThan(3_000);
+      await client.script('FLUSH');
+      expect(await driver.swapKey('s1', 'not the value', 'x')).toBe(false);
+    } finally {
+      await close(client);
+      await server.stop();
+    }
+  });
+
+  it('throws TypeError for a client without the needed methods or a bad prefix', () => {
+    expect(() => redisSessionDriver({} as never)).toThrow(TypeError);
+    const client = new Redis({ lazyConnect: true });
+    expect(() => redisSessionDriver(client, { prefix: 'a*' })).toThrow(TypeError);
+    expect(() => redisSessionDriver(client, { prefix: 'a{b' })).toThrow(TypeError);
+    client.disconnect();
   });
 });

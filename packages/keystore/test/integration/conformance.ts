@@ -23,7 +23,7 @@ type Client = RedisSessionClient & {
   on(e: 'error', f: () => void): unknown;
 };
 
-interface Flavour {
+export interface Flavour {
   readonly name: string;
   /** Starts the backend; resolves to a client factory per library label. */
   start(): Promise<{
@@ -174,9 +174,21 @@ const memory: Flavour = {
   },
 };
 
-describe.each([memory, standalone('redis'), standalone('valkey'), clustered('redis'), clustered('valkey')])(
-  '$name',
-  (flavour) => {
+/** Every backend, in the order the suites run. */
+export const FLAVOURS: readonly Flavour[] = [
+  memory,
+  standalone('redis'),
+  standalone('valkey'),
+  clustered('redis'),
+  clustered('valkey'),
+];
+
+/**
+ * Runs the conformance suite over `flavours` with `describe.each`, each backend's fault case last.
+ * Split over two files only so that standalone and cluster backends run in parallel.
+ */
+export function describeConformance(flavours: readonly Flavour[]): void {
+  describe.each(flavours)('$name', (flavour) => {
     let started: Awaited<ReturnType<Flavour['start']>>;
     beforeAll(async () => {
       started = await flavour.start();
@@ -221,5 +233,5 @@ describe.each([memory, standalone('redis'), standalone('valkey'), clustered('red
         await started.fault(store, TIMEOUT_MS);
       });
     });
-  },
-);
+  });
+}
