@@ -37,7 +37,7 @@ describe('latchkey', () => {
 
   it('checks the full path under nested routes', async () => {
     const inner = new Hono<LatchkeyEnv>();
-    inner.get('/me', (c) => c.json({ user: c.get('identity').userId }));
+    inner.get('/me', (c) => c.json({ user: identityOf(c).userId }));
     const outer = new Hono<LatchkeyEnv>();
     outer.use(latchkey({ verifier: kit.verifier, revocation: kit.registry, policy }));
     outer.route('/', inner);
