@@ -268,6 +268,16 @@ async function compare(
         { target: TARGET },
       ),
     ];
+    if (rates.control !== undefined) {
+      // The same adapter app again, interleaved like the rest: the spread of this ratio around 1.00 is
+      // the noise floor of every other ratio in the run.
+      figures.push(
+        versus(`${framework}: the adapter app again (A/A control)`, rates.control, 'req/s', {
+          name: `${framework}: @latchkey/${framework} adapter`,
+          value: adapter,
+        }),
+      );
+    }
     if (weaker !== undefined && rates.jwt !== undefined) {
       figures.push(
         versus(`${framework}: ${weaker} (header signature + exp only)`, rates.jwt, 'req/s', {
@@ -296,9 +306,10 @@ const benchmarks: Benchmark[] = [
     name: 'express authenticated request',
     async run(context) {
       const { adapter, glue } = expressApps();
+      const control = expressApps().adapter;
       return compare(
         'express',
-        { adapter: createServer(adapter), glue: createServer(glue) },
+        { adapter: createServer(adapter), glue: createServer(glue), control: createServer(control) },
         context,
         undefined,
       );
@@ -307,7 +318,9 @@ const benchmarks: Benchmark[] = [
   {
     name: 'fastify authenticated request',
     async run(context) {
-      const apps = await fastifyApps();
+      const spare = await fastifyApps();
+      await Promise.all([spare.glue.close(), spare.jwt.close()]);
+      const apps = { ...(await fastifyApps()), control: spare.adapter };
       await Promise.all(Object.values(apps).map((app) => app.ready()));
       const servers = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.server]));
       try {
@@ -320,7 +333,7 @@ const benchmarks: Benchmark[] = [
   {
     name: 'hono authenticated request',
     async run(context) {
-      const apps = await honoApps();
+      const apps = { ...(await honoApps()), control: (await honoApps()).adapter };
       const servers = Object.fromEntries(
         Object.entries(apps).map(([name, app]) => [
           name,
