@@ -1,0 +1,3 @@
+import { exampleScenario } from '../example.js';
+
+exampleScenario('express');

@@ -1,0 +1,111 @@
+import type { Server } from 'node:http';
+import { createRoutePolicy } from '@latchkey/guards';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, listen } from '../test/app.js';
+import { baseUrl, failure } from '../test/http.js';
+import { createKit, type Kit, policy } from '../test/kit.js';
+import { adapterScenarios } from '../test/scenarios.js';
+import { identityOf, latchkeyPlugin } from './index.js';
+import { routingPath } from './plugin.js';
+
+let kit: Kit;
+let app: FastifyInstance;
+beforeAll(async () => {
+  kit = await createKit();
+  app = await listen(await createTestApp(kit));
+});
+afterAll(async () => {
+  app.server.closeAllConnections();
+  await app.close();
+  await kit.close();
+});
+const url = (): string => baseUrl(app.server as Server);
+
+adapterScenarios('latchkeyPlugin (fastify)', { kit: () => kit, url });
+
+describe('identityOf', () => {
+  it('throws UNAUTHENTICATED (401) on a public route', async () => {
+    expect(await failure(await fetch(`${url()}/outside`))).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('latchkeyPlugin', () => {
+  it('refuses to start without a revocation check (TypeError)', async () => {
+    const bare = Fastify();
+    await expect(bare.register(latchkeyPlugin, { verifier: kit.verifier, policy } as never)).rejects.toThrow(
+      TypeError,
+    );
+    await bare.close();
+  });
+
+  it('checks the full path under nested prefixes', async () => {
+    const nested = Fastify();
+    await nested.register(latchkeyPlugin, { verifier: kit.verifier, revocation: kit.registry, policy });
+    await nested.register(
+      async (outer) => {
+        await outer.register(
+          async (inner) => {
+            inner.get('/me', async (request) => ({ user: identityOf(request).userId }));
+          },
+          { prefix: '/me-not' },
+        );
+        outer.get('/me', async (request) => ({ user: identityOf(request).userId }));
+      },
+      { prefix: '/api' },
+    );
+    const token = await kit.login('nina', 'viewer');
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await nested.inject({ url: '/api/me', headers })).statusCode).toBe(200);
+    const inner = await nested.inject({ url: '/api/me-not/me', headers });
+    expect([inner.statusCode, inner.json().code]).toEqual([403, 'FORBIDDEN']);
+    await nested.close();
+  });
+
+  it('authorises a percent-encoded path as the route Fastify will run', async () => {
+    const strict = createRoutePolicy([
+      { method: 'GET', path: '/api/:id', minRole: 'viewer' },
+      { method: 'GET', path: '/api/admin', minRole: 'admin' },
+    ]);
+    const encoded = Fastify();
+    await encoded.register(latchkeyPlugin, {
+      verifier: kit.verifier,
+      revocation: kit.registry,
+      policy: strict,
+    });
+    encoded.get('/api/admin', async () => ({ route: 'admin' }));
+    encoded.get('/api/:id', async () => ({ route: 'id' }));
+    const viewer = { authorization: `Bearer ${await kit.login('pat', 'viewer')}` };
+    const admin = { authorization: `Bearer ${await kit.login('pat', 'admin')}` };
+    const sneaky = await encoded.inject({ url: '/api/%61dmin', headers: viewer });
+    expect([sneaky.statusCode, sneaky.json().code]).toEqual([403, 'FORBIDDEN']);
+    expect((await encoded.inject({ url: '/api/%61dmin', headers: admin })).json()).toEqual({
+      route: 'admin',
+    });
+    expect((await encoded.inject({ url: '/api/x%2Fy', headers: viewer })).statusCode).toBe(403);
+    await encoded.close();
+  });
+
+  it('answers a foreign error as 500 INTERNAL without its message', async () => {
+    const boom = Fastify();
+    await boom.register(latchkeyPlugin, { verifier: kit.verifier, revocation: kit.registry, policy });
+    boom.get('/boom', { config: { latchkey: 'public' } }, async () => {
+      throw new Error('secret detail');
+    });
+    const response = await boom.inject({ url: '/boom' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({ code: 'INTERNAL', message: 'internal error' });
+    expect(response.body).not.toContain('secret');
+    await boom.close();
+  });
+});
+
+describe('routingPath', () => {
+  it('decodes unreserved escapes and keeps reserved ones, as find-my-way routes', () => {
+    expect(routingPath('/api/%6De')).toBe('/api/me');
+    expect(routingPath('/api/a%2Fb%3F%23%25')).toBe('/api/a%2Fb%3F%23%25');
+    expect(routingPath('/api/%2561dmin')).toBe('/api/%2561dmin');
+    expect(routingPath('/api/%E2%82%AC')).toBe('/api/€');
+    expect(routingPath('/api/%E2%82')).toBe('/api/%E2%82');
+  });
+});

@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import { createRoutePolicy } from '@latchkey/guards';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, listen } from '../test/app.js';
+import { baseUrl, closeServer, failure } from '../test/http.js';
+import { createKit, type Kit, policy } from '../test/kit.js';
+import { adapterScenarios } from '../test/scenarios.js';
+import { identityOf, type LatchkeyEnv, latchkey, latchkeyErrorHandler } from './index.js';
+
+let kit: Kit;
+let server: Server;
+beforeAll(async () => {
+  kit = await createKit();
+  server = await listen(createTestApp(kit));
+});
+afterAll(async () => {
+  await closeServer(server);
+  await kit.close();
+});
+
+adapterScenarios('latchkey (hono)', { kit: () => kit, url: () => baseUrl(server) });
+
+describe('identityOf', () => {
+  it('throws UNAUTHENTICATED (401) for a route the middleware did not run for', async () => {
+    expect(await failure(await fetch(`${baseUrl(server)}/outside`))).toEqual({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    });
+  });
+});
+
+describe('latchkey', () => {
+  it('throws a TypeError for missing ports', () => {
+    expect(() => latchkey({ verifier: kit.verifier, policy } as never)).toThrow(TypeError);
+  });
+
+  it('checks the full path under nested routes', async () => {
+    const inner = new Hono<LatchkeyEnv>();
+    inner.get('/me', (c) => c.json({ user: identityOf(c).userId }));
+    const outer = new Hono<LatchkeyEnv>();
+    outer.use(latchkey({ verifier: kit.verifier, revocation: kit.registry, policy }));
+    outer.route('/', inner);
+    outer.route('/me-not', inner);
+    const app = new Hono();
+    app.route('/api', outer);
+    app.onError(latchkeyErrorHandler());
+    const token = await kit.login('nina', 'viewer');
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await app.request('/api/me', { headers })).status).toBe(200);
+    const denied = await app.request('/api/me-not/me', { headers });
+    expect(await failure(denied)).toEqual({ status: 403, code: 'FORBIDDEN' });
+  });
+});
+
+describe('latchkey on percent-encoded paths', () => {
+  it('authorises the path as the route Hono will run', async () => {
+    const strict = createRoutePolicy([
+      { method: 'GET', path: '/api/:id', minRole: 'viewer' },
+      { method: 'GET', path: '/api/admin', minRole: 'admin' },
+    ]);
+    const app = new Hono<LatchkeyEnv>();
+    app.use('/api/*', latchkey({ verifier: kit.verifier, revocation: kit.registry, policy: strict }));
+    app.get('/api/admin', (c) => c.json({ route: 'admin' }));
+    app.get('/api/:id', (c) => c.json({ route: 'id' }));
+    app.onError(latchkeyErrorHandler());
+    const viewer = { authorization: `Bearer ${await kit.login('pat', 'viewer')}` };
+    const admin = { authorization: `Bearer ${await kit.login('pat', 'admin')}` };
+    expect(await failure(await app.request('/api/%61dmin', { headers: viewer }))).toEqual({
+      status: 403,
+      code: 'FORBIDDEN',
+    });
+    expect(await (await app.request('/api/%61dmin', { headers: admin })).json()).toEqual({ route: 'admin' });
+  });
+});
+
+describe('latchkeyErrorHandler', () => {
+  it('answers a foreign error as 500 INTERNAL without its message', async () => {
+    const app = new Hono();
+    app.get('/boom', () => {
+      throw new Error('secret detail');
+    });
+    app.onError(latchkeyErrorHandler());
+    const response = await app.request('/boom');
+    const text = await response.text();
+    expect(response.status).toBe(500);
+    expect(JSON.parse(text)).toEqual({ code: 'INTERNAL', message: 'internal error' });
+    expect(text).not.toContain('secret');
+  });
+});
