@@ -27,11 +27,11 @@ step "build"
 pnpm build
 
 step "tests (unit, property, type, integration)"
-# A whole run takes about 3 minutes here. The watchdog turns a hang into exit 124 with a diagnosis
+# A whole run takes about 8 minutes here. The watchdog turns a hang into exit 124 with a diagnosis
 # (each Node process's stack and open handles, the process tree) long before CI's own limit, and
 # verbose output lists each test as it ends, so the last lines before a hang say where it was.
 # A hang, and only a hang, is run once more: a failing test fails the run at once.
-run_tests() { node scripts/watchdog.mjs 720 pnpm test --reporter=verbose; }
+run_tests() { node scripts/watchdog.mjs 900 pnpm test --reporter=verbose; }
 status=0
 run_tests || status=$?
 if [ "$status" -eq 124 ]; then
