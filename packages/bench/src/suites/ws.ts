@@ -7,7 +7,7 @@
  * another, after 200 warm-up connections, so only per-connection server state is counted.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
