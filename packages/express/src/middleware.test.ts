@@ -1,11 +1,17 @@
 import type { Server } from 'node:http';
+import {
+  adapterScenarios,
+  baseUrl,
+  closeServer,
+  createKit,
+  failure,
+  type Kit,
+  policy,
+} from '@latchkey/adapter-testkit';
 import { createRoutePolicy } from '@latchkey/guards';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen } from '../test/app.js';
-import { baseUrl, closeServer, failure } from '../test/http.js';
-import { createKit, type Kit, policy } from '../test/kit.js';
-import { adapterScenarios } from '../test/scenarios.js';
 import { identityOf, latchkey, latchkeyErrorHandler } from './index.js';
 
 let kit: Kit;

@@ -1,11 +1,9 @@
 import type { Server } from 'node:http';
+import { adapterScenarios, baseUrl, createKit, failure, type Kit, policy } from '@latchkey/adapter-testkit';
 import { createRoutePolicy } from '@latchkey/guards';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, listen } from '../test/app.js';
-import { baseUrl, failure } from '../test/http.js';
-import { createKit, type Kit, policy } from '../test/kit.js';
-import { adapterScenarios } from '../test/scenarios.js';
 import { identityOf, latchkeyPlugin } from './index.js';
 import { routingPath } from './plugin.js';
 
