@@ -1,3 +1,4 @@
+export { type AppFactory, type RunningApp, useTestApp } from './app-factory.js';
 export { type TwoInstances, twoInstances } from './cluster.js';
 export { exampleScenario } from './example.js';
 export { baseUrl, closeServer, failure, type OpenStream, openStream } from './http.js';
@@ -12,4 +13,4 @@ export {
   type TestClaims,
 } from './kit.js';
 export { adapterScenarios, type Target } from './scenarios.js';
-export { type AppFactory, type RunningApp, twoInstanceScenarios } from './two-instances.js';
+export { twoInstanceScenarios } from './two-instances.js';

@@ -1,21 +1,10 @@
 // The revocation scenarios again on real Redis, plus the one only two replicas can show: a logout on
 // one instance ends the other instance's stream and refuses its tokens within 1 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppFactory, RunningApp } from './app-factory.js';
 import { type TwoInstances, twoInstances } from './cluster.js';
 import { failure, openStream } from './http.js';
-import type { Kit } from './kit.js';
 import { adapterScenarios } from './scenarios.js';
-
-/** One adapter's test app, listening on port 0. */
-export interface RunningApp {
-  /** Base URL, e.g. `http://127.0.0.1:54321`. */
-  readonly url: string;
-  /** Closes the server and every connection it holds (streams included). */
-  close(): Promise<void>;
-}
-
-/** Builds and starts one framework's test app on the given primitives (each adapter's `test/app.ts`). */
-export type AppFactory = (kit: Kit) => Promise<RunningApp>;
 
 /** Registers the Redis-backed suite for one adapter: `name` is e.g. `'latchkey (express)'`. */
 export function twoInstanceScenarios(name: string, start: AppFactory): void {
