@@ -9,15 +9,6 @@ const target = useTestApp(startTestApp);
 
 adapterScenarios('latchkey (hono)', target);
 
-describe('identityOf', () => {
-  it('throws UNAUTHENTICATED (401) for a route the middleware did not run for', async () => {
-    expect(await failure(await fetch(`${target.url()}/outside`))).toEqual({
-      status: 401,
-      code: 'UNAUTHENTICATED',
-    });
-  });
-});
-
 describe('latchkey', () => {
   it('throws a TypeError for missing ports', () => {
     expect(() => latchkey({ verifier: target.kit().verifier, policy } as never)).toThrow(TypeError);
