@@ -1,48 +1,29 @@
-import type { Server } from 'node:http';
+import { adapterScenarios, baseUrl, closeServer, policy, useTestApp } from '@latchkey/adapter-testkit';
 import { createRoutePolicy } from '@latchkey/guards';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, listen } from '../test/app.js';
-import { baseUrl, closeServer, failure } from '../test/http.js';
-import { createKit, type Kit, policy } from '../test/kit.js';
-import { adapterScenarios } from '../test/scenarios.js';
+import { describe, expect, it } from 'vitest';
+import { listen, startTestApp } from '../test/app.js';
 import { identityOf, latchkey, latchkeyErrorHandler } from './index.js';
 
-let kit: Kit;
-let server: Server;
-beforeAll(async () => {
-  kit = await createKit();
-  server = await listen(createTestApp(kit));
-});
-afterAll(async () => {
-  await closeServer(server);
-  await kit.close();
-});
+const target = useTestApp(startTestApp);
 
-adapterScenarios('latchkey (express)', {
-  kit: () => kit,
-  url: () => baseUrl(server),
-});
-
-describe('identityOf', () => {
-  it('throws UNAUTHENTICATED (401) for a handler the middleware did not run for', async () => {
-    expect(await failure(await fetch(`${baseUrl(server)}/outside`))).toEqual({
-      status: 401,
-      code: 'UNAUTHENTICATED',
-    });
-  });
-});
+adapterScenarios('latchkey (express)', target);
 
 describe('latchkey', () => {
   it('throws a TypeError for missing ports', () => {
-    expect(() => latchkey({ verifier: kit.verifier, policy } as never)).toThrow(TypeError);
+    expect(() => latchkey({ verifier: target.kit().verifier, policy } as never)).toThrow(TypeError);
     expect(() =>
-      latchkey({ verifier: kit.verifier, revocation: kit.registry, policy, queryTokenPaths: ['api'] }),
+      latchkey({
+        verifier: target.kit().verifier,
+        revocation: target.kit().registry,
+        policy,
+        queryTokenPaths: ['api'],
+      }),
     ).toThrow(TypeError);
   });
 
   it('checks the full path under nested mount points', async () => {
-    const auth = latchkey({ verifier: kit.verifier, revocation: kit.registry, policy });
+    const auth = latchkey({ verifier: target.kit().verifier, revocation: target.kit().registry, policy });
     const app = express();
     const inner = express.Router();
     inner.get('/me', (_req, res) => {
@@ -54,7 +35,7 @@ describe('latchkey', () => {
     app.use(latchkeyErrorHandler());
     const nested = await listen(app);
     try {
-      const token = await kit.login('nina', 'viewer');
+      const token = await target.kit().login('nina', 'viewer');
       const response = await fetch(`${baseUrl(nested)}/api/me`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -73,7 +54,7 @@ describe('latchkey on percent-encoded paths', () => {
     ]);
     const app = express();
     const api = express.Router();
-    api.use(latchkey({ verifier: kit.verifier, revocation: kit.registry, policy: strict }));
+    api.use(latchkey({ verifier: target.kit().verifier, revocation: target.kit().registry, policy: strict }));
     api.get('/admin', (_req, res) => {
       res.json({ route: 'admin' });
     });
@@ -84,7 +65,7 @@ describe('latchkey on percent-encoded paths', () => {
     app.use(latchkeyErrorHandler());
     const encoded = await listen(app);
     try {
-      const viewer = { authorization: `Bearer ${await kit.login('pat', 'viewer')}` };
+      const viewer = { authorization: `Bearer ${await target.kit().login('pat', 'viewer')}` };
       const response = await fetch(`${baseUrl(encoded)}/api/%61dmin`, { headers: viewer });
       const body = (await response.json()) as { route?: string; code?: string };
       // Express matches the raw path, as the policy reads it: `/:id` runs (id = 'admin'), never `/admin`.

@@ -1,13 +1,14 @@
 import { NotFoundError, UnauthenticatedError } from '@latchkey/errors';
-import { type ErrorResponseOptions, errorToHttp } from '@latchkey/http';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import {
   type Authenticated,
-  createAuthorizer,
-  type LatchkeyOptions,
+  createRequestAuthorizer,
+  type ErrorResponseOptions,
+  errorToHttp,
+  type RequestAuthorizerOptions as LatchkeyOptions,
   pathOf,
   type RevocableIdentity,
-} from './authorize.js';
+} from '@latchkey/http';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 
 /** The `res.locals` key the middleware writes: `res.locals.latchkey = { identity, source }`. */
 export const LOCALS_KEY = 'latchkey';
@@ -36,7 +37,7 @@ export interface LatchkeyMiddleware<Identity extends RevocableIdentity> extends 
 export function latchkey<Identity extends RevocableIdentity>(
   options: LatchkeyOptions<Identity>,
 ): LatchkeyMiddleware<Identity> {
-  const authorize = createAuthorizer(options);
+  const authorize = createRequestAuthorizer(options);
   const middleware = ((req: Request, res: Response, next: (error?: unknown) => void): void => {
     const { headers } = req;
     authorize({

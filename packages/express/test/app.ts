@@ -1,10 +1,17 @@
 // A small real Express 5 app: the API router is mounted under /api, so every policy lookup proves the
 // adapter reads the full path (`req.originalUrl`), never the router-relative `req.path`.
 import { createServer, type Server } from 'node:http';
+import {
+  baseUrl,
+  closeServer,
+  type Kit,
+  policy,
+  type RunningApp,
+  type TestClaims,
+} from '@latchkey/adapter-testkit';
 import { writeEventStream } from '@latchkey/http';
 import express from 'express';
 import { identityOf, latchkey, latchkeyErrorHandler, notFoundHandler } from '../src/index.js';
-import { type Kit, policy, type TestClaims } from './kit.js';
 
 export function createTestApp(
   kit: Kit,
@@ -54,4 +61,10 @@ export async function listen(app: express.Express): Promise<Server> {
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
+}
+
+/** The app factory of `@latchkey/adapter-testkit`: this adapter's test app, listening on port 0. */
+export async function startTestApp(kit: Kit): Promise<RunningApp> {
+  const server = await listen(createTestApp(kit));
+  return { url: baseUrl(server), close: () => closeServer(server) };
 }

@@ -1,6 +1,6 @@
+import type { TestClaims } from '@latchkey/adapter-testkit';
 import type { FastifyRequest } from 'fastify';
 import { expectTypeOf, test } from 'vitest';
-import type { TestClaims } from '../test/kit.js';
 import { type CredentialSource, identityOf } from './index.js';
 
 // test/app.ts merges `identity: TestClaims` into LatchkeyFastifyTypes, as a user's app would.

@@ -1,47 +1,31 @@
-import type { Server } from 'node:http';
+import { adapterScenarios, policy, useTestApp } from '@latchkey/adapter-testkit';
 import { createRoutePolicy } from '@latchkey/guards';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, listen } from '../test/app.js';
-import { baseUrl, failure } from '../test/http.js';
-import { createKit, type Kit, policy } from '../test/kit.js';
-import { adapterScenarios } from '../test/scenarios.js';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { startTestApp } from '../test/app.js';
 import { identityOf, latchkeyPlugin } from './index.js';
 import { routingPath } from './plugin.js';
 
-let kit: Kit;
-let app: FastifyInstance;
-beforeAll(async () => {
-  kit = await createKit();
-  app = await listen(await createTestApp(kit));
-});
-afterAll(async () => {
-  app.server.closeAllConnections();
-  await app.close();
-  await kit.close();
-});
-const url = (): string => baseUrl(app.server as Server);
+const target = useTestApp(startTestApp);
 
-adapterScenarios('latchkeyPlugin (fastify)', { kit: () => kit, url });
-
-describe('identityOf', () => {
-  it('throws UNAUTHENTICATED (401) on a public route', async () => {
-    expect(await failure(await fetch(`${url()}/outside`))).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
-  });
-});
+adapterScenarios('latchkeyPlugin (fastify)', target);
 
 describe('latchkeyPlugin', () => {
   it('refuses to start without a revocation check (TypeError)', async () => {
     const bare = Fastify();
-    await expect(bare.register(latchkeyPlugin, { verifier: kit.verifier, policy } as never)).rejects.toThrow(
-      TypeError,
-    );
+    await expect(
+      bare.register(latchkeyPlugin, { verifier: target.kit().verifier, policy } as never),
+    ).rejects.toThrow(TypeError);
     await bare.close();
   });
 
   it('checks the full path under nested prefixes', async () => {
     const nested = Fastify();
-    await nested.register(latchkeyPlugin, { verifier: kit.verifier, revocation: kit.registry, policy });
+    await nested.register(latchkeyPlugin, {
+      verifier: target.kit().verifier,
+      revocation: target.kit().registry,
+      policy,
+    });
     await nested.register(
       async (outer) => {
         await outer.register(
@@ -54,7 +38,7 @@ describe('latchkeyPlugin', () => {
       },
       { prefix: '/api' },
     );
-    const token = await kit.login('nina', 'viewer');
+    const token = await target.kit().login('nina', 'viewer');
     const headers = { authorization: `Bearer ${token}` };
     expect((await nested.inject({ url: '/api/me', headers })).statusCode).toBe(200);
     const inner = await nested.inject({ url: '/api/me-not/me', headers });
@@ -69,14 +53,14 @@ describe('latchkeyPlugin', () => {
     ]);
     const encoded = Fastify();
     await encoded.register(latchkeyPlugin, {
-      verifier: kit.verifier,
-      revocation: kit.registry,
+      verifier: target.kit().verifier,
+      revocation: target.kit().registry,
       policy: strict,
     });
     encoded.get('/api/admin', async () => ({ route: 'admin' }));
     encoded.get('/api/:id', async () => ({ route: 'id' }));
-    const viewer = { authorization: `Bearer ${await kit.login('pat', 'viewer')}` };
-    const admin = { authorization: `Bearer ${await kit.login('pat', 'admin')}` };
+    const viewer = { authorization: `Bearer ${await target.kit().login('pat', 'viewer')}` };
+    const admin = { authorization: `Bearer ${await target.kit().login('pat', 'admin')}` };
     const sneaky = await encoded.inject({ url: '/api/%61dmin', headers: viewer });
     expect([sneaky.statusCode, sneaky.json().code]).toEqual([403, 'FORBIDDEN']);
     expect((await encoded.inject({ url: '/api/%61dmin', headers: admin })).json()).toEqual({
@@ -88,7 +72,11 @@ describe('latchkeyPlugin', () => {
 
   it('answers a foreign error as 500 INTERNAL without its message', async () => {
     const boom = Fastify();
-    await boom.register(latchkeyPlugin, { verifier: kit.verifier, revocation: kit.registry, policy });
+    await boom.register(latchkeyPlugin, {
+      verifier: target.kit().verifier,
+      revocation: target.kit().registry,
+      policy,
+    });
     boom.get('/boom', { config: { latchkey: 'public' } }, async () => {
       throw new Error('secret detail');
     });

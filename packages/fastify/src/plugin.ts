@@ -1,14 +1,15 @@
 import { NotFoundError, UnauthenticatedError } from '@latchkey/errors';
-import { type ErrorResponseOptions, errorToHttp } from '@latchkey/http';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
 import {
   type CredentialSource,
-  createAuthorizer,
-  type LatchkeyOptions,
+  createRequestAuthorizer,
+  type ErrorResponseOptions,
+  errorToHttp,
+  type RequestAuthorizerOptions as LatchkeyOptions,
   pathOf,
   type RevocableIdentity,
-} from './authorize.js';
+} from '@latchkey/http';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 
 /**
  * Declaration-merging point for the identity type on `request.identity`:
@@ -71,7 +72,7 @@ async function plugin(
   app: Parameters<FastifyPluginAsync>[0],
   options: LatchkeyFastifyOptions,
 ): Promise<void> {
-  const authorize = createAuthorizer(options);
+  const authorize = createRequestAuthorizer(options);
   const errorOptions = options.errors ?? {};
   app.decorateRequest('identity', null);
   app.decorateRequest('credentialSource', null);

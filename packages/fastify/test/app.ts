@@ -1,9 +1,11 @@
 // A small real Fastify 5 app: the API is a plugin registered with `prefix: '/api'`, so every policy
 // lookup proves the adapter reads the full URL path.
+
+import type { Server } from 'node:http';
+import { baseUrl, type Kit, policy, type RunningApp, type TestClaims } from '@latchkey/adapter-testkit';
 import { writeEventStream } from '@latchkey/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { identityOf, latchkeyPlugin } from '../src/index.js';
-import { type Kit, policy, type TestClaims } from './kit.js';
 
 declare module '../src/plugin.js' {
   interface LatchkeyFastifyTypes {
@@ -55,4 +57,16 @@ export async function createTestApp(
 export async function listen(app: FastifyInstance): Promise<FastifyInstance> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app;
+}
+
+/** The app factory of `@latchkey/adapter-testkit`: this adapter's test app, listening on port 0. */
+export async function startTestApp(kit: Kit): Promise<RunningApp> {
+  const app = await listen(await createTestApp(kit));
+  return {
+    url: baseUrl(app.server as Server),
+    async close() {
+      app.server.closeAllConnections();
+      await app.close();
+    },
+  };
 }

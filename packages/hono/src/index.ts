@@ -2,11 +2,11 @@ export type {
   Authenticated,
   CredentialSource,
   IdentityVerifier,
-  LatchkeyOptions,
+  RequestAuthorizerOptions as LatchkeyOptions,
   RequestPolicy,
   RevocableIdentity,
   RevocationCheck,
-} from './authorize.js';
+} from '@latchkey/http';
 export {
   identityOf,
   type LatchkeyEnv,

@@ -1,51 +1,30 @@
-import type { Server } from 'node:http';
+import { adapterScenarios, failure, policy, useTestApp } from '@latchkey/adapter-testkit';
 import { createRoutePolicy } from '@latchkey/guards';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, listen } from '../test/app.js';
-import { baseUrl, closeServer, failure } from '../test/http.js';
-import { createKit, type Kit, policy } from '../test/kit.js';
-import { adapterScenarios } from '../test/scenarios.js';
+import { describe, expect, it } from 'vitest';
+import { startTestApp } from '../test/app.js';
 import { identityOf, type LatchkeyEnv, latchkey, latchkeyErrorHandler } from './index.js';
 
-let kit: Kit;
-let server: Server;
-beforeAll(async () => {
-  kit = await createKit();
-  server = await listen(createTestApp(kit));
-});
-afterAll(async () => {
-  await closeServer(server);
-  await kit.close();
-});
+const target = useTestApp(startTestApp);
 
-adapterScenarios('latchkey (hono)', { kit: () => kit, url: () => baseUrl(server) });
-
-describe('identityOf', () => {
-  it('throws UNAUTHENTICATED (401) for a route the middleware did not run for', async () => {
-    expect(await failure(await fetch(`${baseUrl(server)}/outside`))).toEqual({
-      status: 401,
-      code: 'UNAUTHENTICATED',
-    });
-  });
-});
+adapterScenarios('latchkey (hono)', target);
 
 describe('latchkey', () => {
   it('throws a TypeError for missing ports', () => {
-    expect(() => latchkey({ verifier: kit.verifier, policy } as never)).toThrow(TypeError);
+    expect(() => latchkey({ verifier: target.kit().verifier, policy } as never)).toThrow(TypeError);
   });
 
   it('checks the full path under nested routes', async () => {
     const inner = new Hono<LatchkeyEnv>();
     inner.get('/me', (c) => c.json({ user: identityOf(c).userId }));
     const outer = new Hono<LatchkeyEnv>();
-    outer.use(latchkey({ verifier: kit.verifier, revocation: kit.registry, policy }));
+    outer.use(latchkey({ verifier: target.kit().verifier, revocation: target.kit().registry, policy }));
     outer.route('/', inner);
     outer.route('/me-not', inner);
     const app = new Hono();
     app.route('/api', outer);
     app.onError(latchkeyErrorHandler());
-    const token = await kit.login('nina', 'viewer');
+    const token = await target.kit().login('nina', 'viewer');
     const headers = { authorization: `Bearer ${token}` };
     expect((await app.request('/api/me', { headers })).status).toBe(200);
     const denied = await app.request('/api/me-not/me', { headers });
@@ -60,12 +39,15 @@ describe('latchkey on percent-encoded paths', () => {
       { method: 'GET', path: '/api/admin', minRole: 'admin' },
     ]);
     const app = new Hono<LatchkeyEnv>();
-    app.use('/api/*', latchkey({ verifier: kit.verifier, revocation: kit.registry, policy: strict }));
+    app.use(
+      '/api/*',
+      latchkey({ verifier: target.kit().verifier, revocation: target.kit().registry, policy: strict }),
+    );
     app.get('/api/admin', (c) => c.json({ route: 'admin' }));
     app.get('/api/:id', (c) => c.json({ route: 'id' }));
     app.onError(latchkeyErrorHandler());
-    const viewer = { authorization: `Bearer ${await kit.login('pat', 'viewer')}` };
-    const admin = { authorization: `Bearer ${await kit.login('pat', 'admin')}` };
+    const viewer = { authorization: `Bearer ${await target.kit().login('pat', 'viewer')}` };
+    const admin = { authorization: `Bearer ${await target.kit().login('pat', 'admin')}` };
     expect(await failure(await app.request('/api/%61dmin', { headers: viewer }))).toEqual({
       status: 403,
       code: 'FORBIDDEN',

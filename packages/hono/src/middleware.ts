@@ -1,12 +1,13 @@
 import { NotFoundError, UnauthenticatedError } from '@latchkey/errors';
-import { type ErrorResponseOptions, errorToHttp } from '@latchkey/http';
-import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import {
   type CredentialSource,
-  createAuthorizer,
-  type LatchkeyOptions,
+  createRequestAuthorizer,
+  type ErrorResponseOptions,
+  errorToHttp,
+  type RequestAuthorizerOptions as LatchkeyOptions,
   type RevocableIdentity,
-} from './authorize.js';
+} from '@latchkey/http';
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 
 /**
  * The Hono `Env` the middleware fills: `c.get('identity')` and `c.get('credentialSource')`, typed.
@@ -43,7 +44,7 @@ export interface LatchkeyEnv<Identity extends RevocableIdentity = RevocableIdent
 export function latchkey<Identity extends RevocableIdentity>(
   options: LatchkeyOptions<Identity>,
 ): MiddlewareHandler<LatchkeyEnv<Identity>> {
-  const authorize = createAuthorizer(options);
+  const authorize = createRequestAuthorizer(options);
   return async (c, next) => {
     const { raw } = c.req;
     const { headers } = raw;

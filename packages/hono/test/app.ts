@@ -2,6 +2,14 @@
 // policy lookup proves the adapter reads the full path (`c.req.path`).
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import {
+  baseUrl,
+  closeServer,
+  type Kit,
+  policy,
+  type RunningApp,
+  type TestClaims,
+} from '@latchkey/adapter-testkit';
 import { createEventStream } from '@latchkey/http';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -14,7 +22,6 @@ import {
   latchkeyErrorHandler,
   notFoundHandler,
 } from '../src/index.js';
-import { type Kit, policy, type TestClaims } from './kit.js';
 
 export function createTestApp(kit: Kit, options: { allowedOrigins?: readonly string[] } = {}): Hono {
   const auth = latchkey<TestClaims>({
@@ -63,4 +70,10 @@ export async function listen(app: Hono): Promise<Server> {
   const server = createAdaptorServer({ fetch: app.fetch, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
+}
+
+/** The app factory of `@latchkey/adapter-testkit`: this adapter's test app, listening on port 0. */
+export async function startTestApp(kit: Kit): Promise<RunningApp> {
+  const server = await listen(createTestApp(kit));
+  return { url: baseUrl(server), close: () => closeServer(server) };
 }

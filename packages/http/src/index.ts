@@ -12,6 +12,18 @@ export {
   isCredentialRejection,
 } from './authenticate.js';
 export {
+  createRequestAuthorizer,
+  type IdentityVerifier,
+  type PolicySubject,
+  pathOf,
+  type RequestAuthorizer,
+  type RequestAuthorizerOptions,
+  type RequestFacts,
+  type RequestPolicy,
+  type RevocableIdentity,
+  type RevocationCheck,
+} from './authorize-request.js';
+export {
   type BodySource,
   DEFAULT_BODY_LIMIT_BYTES,
   type FetchBodySource,

@@ -1,3 +1,3 @@
-import { exampleScenario } from '../example.js';
+import { exampleScenario } from '@latchkey/adapter-testkit';
 
 exampleScenario('hono');

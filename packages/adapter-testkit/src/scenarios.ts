@@ -1,5 +1,6 @@
 // The behaviour every adapter owes, driven over real HTTP against a real app of its framework. The
-// app under test mounts its API under /api and lists routes by their full path in `policy` (kit.ts).
+// app under test mounts its API under /api and lists routes by their full path in `policy` (kit.ts);
+// `GET /outside` answers `{ user: identityOf(…).userId }` without the middleware.
 import { describe, expect, it } from 'vitest';
 import { failure, openStream } from './http.js';
 import { type Kit, STORE_TIMEOUT_MS } from './kit.js';
@@ -61,6 +62,11 @@ export function adapterScenarios(name: string, target: Target): void {
       } finally {
         await stream.close();
       }
+    });
+
+    it('answers 401 UNAUTHENTICATED when a handler the middleware did not run for asks for the identity', async () => {
+      // `/outside` is outside the API (Express, Hono) or public (Fastify) and calls the adapter's identityOf.
+      expect(await failure(await get('/outside'))).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
     });
 
     it('answers 401 before 403: no credential on a route the caller could not use anyway', async () => {

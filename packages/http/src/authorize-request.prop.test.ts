@@ -1,10 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
+import { createKit, type Kit } from '@latchkey/adapter-testkit';
 import { createRoutePolicy, type DefaultRole } from '@latchkey/guards';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createKit, type Kit } from '../test/kit.js';
-import { createAuthorizer, pathOf } from './authorize.js';
+import { createRequestAuthorizer, pathOf } from './authorize-request.js';
 
-// The adapter decides nothing itself: for any method, path and role its answer is the route policy's
+// The authorizer decides nothing itself: for any method, path and role its answer is the route policy's
 // decision on the full path, after authentication; without a credential it is always 401.
 const ROLES = ['viewer', 'editor', 'admin'] as const;
 const segment = fc.constantFrom('api', 'gitops', 'sync', 'events', 'me', '..', '%2e', '', 'x');
@@ -39,7 +39,7 @@ const facts = (m: string, p: string, headers: Record<string, string>) => ({
 test.prop([method, path, fc.constantFrom(...ROLES)], { numRuns: 200 })(
   'allows exactly what the route policy allows on the full path',
   async (m, p, role) => {
-    const authorize = createAuthorizer({ verifier: kit.verifier, revocation: kit.registry, policy });
+    const authorize = createRequestAuthorizer({ verifier: kit.verifier, revocation: kit.registry, policy });
     const decision = policy.decide(m, p, { role });
     const outcome = await authorize(facts(m, p, { authorization: `Bearer ${tokens.get(role)}` })).then(
       ({ identity }) => ({ allowed: true, user: identity.userId }),
@@ -57,7 +57,7 @@ test.prop([method, path, fc.constantFrom(...ROLES)], { numRuns: 200 })(
 test.prop([method, path], { numRuns: 100 })(
   'answers 401 without a credential, whatever the path',
   async (m, p) => {
-    const authorize = createAuthorizer({ verifier: kit.verifier, revocation: kit.registry, policy });
+    const authorize = createRequestAuthorizer({ verifier: kit.verifier, revocation: kit.registry, policy });
     await expect(authorize(facts(m, p, {}))).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
   },
 );
