@@ -263,7 +263,8 @@ function checkDeclarations(packages) {
 }
 
 try {
-  checkDeclarations(selected);
+  // With the selected packages' internal dependencies: a consumer installs those too.
+  checkDeclarations(all.filter((pkg) => needed.has(pkg.manifest.name)));
 } catch (error) {
   failures++;
   const detail = [error.stdout, error.stderr, error.message].filter(Boolean).join('\n');
