@@ -17,6 +17,12 @@ export type HeaderSource =
  * One header value, or `undefined` when absent. Repeated values (a node record holding an array)
  * are joined with `separator`, the way Fetch `Headers.get` joins them, so a duplicated
  * `Authorization` header never reads as a single clean credential.
+ *
+ * @example
+ * ```ts
+ * headerValue(request.headers, 'upgrade', ', ');            // Fetch Headers or a node:http record
+ * headerValue({ authorization: ['Bearer a', 'Bearer b'] }, 'authorization', ', '); // 'Bearer a, Bearer b'
+ * ```
  */
 export function headerValue(headers: HeaderSource, name: string, separator: string): string | undefined {
   const get = (headers as { get?: unknown }).get;

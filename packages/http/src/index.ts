@@ -62,7 +62,7 @@ export {
   type ServerSentEvent,
   writeEventStream,
 } from './event-stream.js';
-export type { HeaderSource } from './headers.js';
+export { type HeaderSource, headerValue } from './headers.js';
 export {
   assertOrigin,
   checkOrigin,

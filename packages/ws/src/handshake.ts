@@ -1,4 +1,4 @@
-import type { HeaderSource } from '@latchkey/http';
+import { type HeaderSource, headerValue } from '@latchkey/http';
 
 /** What {@link checkHandshake} reads: a node:http `IncomingMessage` fits. */
 export interface HandshakeRequest {
@@ -22,18 +22,8 @@ const deny = (reason: HandshakeFailure): HandshakeDecision =>
 // character before the padding carries 4 unused bits, which must be zero in canonical base64.
 const KEY = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 
-function header(headers: HeaderSource, name: string): string | undefined {
-  const get = (headers as { get?: unknown }).get;
-  if (typeof get === 'function') {
-    const value: unknown = get.call(headers, name);
-    return typeof value === 'string' ? value : undefined;
-  }
-  const value = (headers as Readonly<Record<string, unknown>>)[name];
-  if (typeof value === 'string') return value;
-  // A repeated header is not one clean value: read it joined, so it fails the exact checks below.
-  if (Array.isArray(value)) return value.join(', ');
-  return undefined;
-}
+// A repeated header is not one clean value: it is read joined, so it fails the exact checks below.
+const header = (headers: HeaderSource, name: string): string | undefined => headerValue(headers, name, ', ');
 
 /** Whether a comma-separated header value holds `token`, compared case-insensitively. */
 function hasToken(value: string | undefined, token: string): boolean {
