@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareLatency, compareThroughput, median, percentile, plain, versus } from './harness.js';
-import { formatTable } from './table.js';
+import { formatTable, meetsTarget } from './table.js';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the two middle values', () => {
@@ -88,5 +88,21 @@ describe('formatTable', () => {
     expect(lines).toHaveLength(4);
     expect(lines[3]).toContain('0.95×');
     expect(lines[3]).toContain('>= 0.90');
+    expect(lines[3]?.endsWith('yes')).toBe(true);
+  });
+
+  it('judges a ratio, a value with a unit, and leaves reported figures unjudged', () => {
+    const base = { name: 'raw', value: 100 };
+    expect(meetsTarget(versus('a', 96, 'ops/s', base, { target: '>= 0.95' }))).toBe(true);
+    expect(meetsTarget(versus('b', 94, 'ops/s', base, { target: '>= 0.95' }))).toBe(false);
+    expect(meetsTarget(versus('c', 150, 'µs', base, { target: '<= 1.5' }))).toBe(true);
+    expect(meetsTarget(versus('d', 151, 'µs', base, { target: '<= 1.50' }))).toBe(false);
+    expect(meetsTarget(plain('e', 1.2, '×', { target: '<= 1.50' }))).toBe(true);
+    expect(meetsTarget(versus('f', 2e6, 'ops/s', base, { target: '>= 1M/s' }))).toBe(true);
+    expect(meetsTarget(plain('g', 0.9e6, 'ops/s', { target: '>= 1M/s' }))).toBe(false);
+    expect(meetsTarget(plain('h', 25, 'ms', { target: '<= 20 ms' }))).toBe(false);
+    expect(meetsTarget(plain('i', Number.NaN, '×', { target: '<= 1.50' }))).toBe(false);
+    expect(meetsTarget(plain('j', 1, '×', { target: 'reported' }))).toBeUndefined();
+    expect(meetsTarget(plain('k', 1, '×'))).toBeUndefined();
   });
 });

@@ -7,9 +7,26 @@ function formatNumber(value: number): string {
   return value.toPrecision(3);
 }
 
+const UNIT_SCALE: Readonly<Record<string, number>> = { '': 1, 'M/s': 1e6, ms: 1 };
+
+/**
+ * Whether a figure meets its target: `<= x` / `>= x` compare the ratio (or the value of a figure without
+ * a baseline); a target with a unit (`>= 1M/s`, `<= 20 ms`) compares the value. `undefined` for a
+ * figure with no target or one that is only reported.
+ */
+export function meetsTarget(figure: Figure): boolean | undefined {
+  const match = /^(<=|>=)\s*(\d+(?:\.\d+)?)\s*(M\/s|ms)?$/.exec(figure.target ?? '');
+  if (match === null) return undefined;
+  const unit = match[3] ?? '';
+  const limit = Number(match[2]) * (UNIT_SCALE[unit] ?? 1);
+  const measured = unit === '' && figure.ratio !== null ? figure.ratio : figure.value;
+  if (!Number.isFinite(measured)) return false;
+  return match[1] === '<=' ? measured <= limit : measured >= limit;
+}
+
 /** Renders figures as an aligned plain-text table. */
 export function formatTable(figures: readonly Figure[]): string {
-  const header = ['benchmark', 'value', 'unit', 'p99', 'baseline', 'ratio', 'target'];
+  const header = ['benchmark', 'value', 'unit', 'p99', 'baseline', 'ratio', 'target', 'met'];
   const rows = figures.map((figure) => [
     figure.name,
     formatNumber(figure.value),
@@ -18,6 +35,7 @@ export function formatTable(figures: readonly Figure[]): string {
     figure.baseline ?? '',
     figure.ratio === null ? '' : `${figure.ratio.toFixed(2)}×`,
     figure.target ?? '',
+    { true: 'yes', false: 'NO', undefined: '' }[String(meetsTarget(figure))] ?? '',
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),

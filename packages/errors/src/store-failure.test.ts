@@ -88,4 +88,36 @@ describe('createDeadlines', () => {
   it('returns the value of a call within the deadline', async () => {
     expect(await createDeadlines(50).run(async () => 42)).toBe(42);
   });
+
+  it('maps the value with onValue; an error it throws rejects as it is, not as a store failure', async () => {
+    const deadlines = createDeadlines(50);
+    expect(
+      await deadlines.run(
+        async () => '21',
+        (text) => Number(text) * 2,
+      ),
+    ).toBe(42);
+    const parseError = new SyntaxError('bad reply');
+    await expect(
+      deadlines.run(
+        async () => 'x',
+        () => {
+          throw parseError;
+        },
+      ),
+    ).rejects.toBe(parseError);
+  });
+
+  it('never calls onValue for a call that already timed out', async () => {
+    let resolveLater: (value: string) => void = () => {};
+    const seen: string[] = [];
+    const call = createDeadlines(30).run(
+      () => new Promise<string>((resolve) => (resolveLater = resolve)),
+      (value) => seen.push(value),
+    );
+    await expect(call).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', reason: 'timeout' });
+    resolveLater('late');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toEqual([]);
+  });
 });

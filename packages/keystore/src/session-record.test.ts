@@ -69,10 +69,24 @@ describe('serializeRecord / parseRecord', () => {
     expect(() => serializeRecord(bad as SessionRecord)).toThrow(TypeError);
   });
 
-  it.each(['not json', '{}', '[]', 'null', JSON.stringify({ ...record, createdAtMs: 'yesterday' })])(
-    'types a corrupt stored record %j',
-    (text) => {
-      expect(() => parseRecord(text)).toThrow(expect.objectContaining({ code: 'INTERNAL', status: 500 }));
-    },
-  );
+  it('returns a frozen record with a frozen target', () => {
+    const read = parseRecord(serializeRecord(record));
+    expect(Object.isFrozen(read)).toBe(true);
+    expect(Object.isFrozen(read.target)).toBe(true);
+  });
+
+  it.each([
+    'not json',
+    '{}',
+    '[]',
+    'null',
+    JSON.stringify({ ...record, createdAtMs: 'yesterday' }),
+    // six members, the sixth not `owner`; five members, one of them `owner` instead of a required one
+    JSON.stringify({ ...record, extra: 'x' }),
+    JSON.stringify({ ...record, expiresAtMs: undefined, owner: 'alice' }),
+    JSON.stringify({ ...record, target: { ...record.target, zone: 'eu' } }),
+    `{"__proto__":{"x":1},${serializeRecord(record).slice(1)}`,
+  ])('types a corrupt stored record %j', (text) => {
+    expect(() => parseRecord(text)).toThrow(expect.objectContaining({ code: 'INTERNAL', status: 500 }));
+  });
 });

@@ -23,6 +23,32 @@ describe('createSessionStore', () => {
     expect(() => createSessionStore({ driver, keyring, timeoutMs: 0 })).toThrow(TypeError);
     expect(() => createSessionStore({ driver, keyring, keyCache: { max: 0, ttlMs: 1 } })).toThrow(TypeError);
     expect(() => createSessionStore({ driver, keyring: {} as never })).toThrow(TypeError);
+    expect(() => createSessionStore({ driver, keyring, recordCache: { max: -1 } })).toThrow(TypeError);
+    expect(() => createSessionStore({ driver, keyring, recordCache: { max: 1.5 } })).toThrow(TypeError);
+  });
+
+  it('validates every read with recordCache off, and reports a corrupt record through onFailure', async () => {
+    const driver = memoryDriver();
+    const events: StoreFailureEvent[] = [];
+    const stored = { text: '' };
+    // The driver's text for the record is swapped under the store, as a foreign writer would.
+    const swapping: SessionStoreDriver = {
+      ...driver,
+      read: async (sessionId, part) => (part === 'record' ? stored.text : driver.read(sessionId, part)),
+    };
+    const store = createSessionStore({
+      driver: swapping,
+      keyring: testKeyring(),
+      recordCache: { max: 0 },
+      onFailure: (event) => events.push(event),
+    });
+    const record = testRecord();
+    await store.put('s1', { record, privateKey });
+    stored.text = (await driver.read('s1', 'record')) as string;
+    expect(await store.getRecord('s1')).toEqual(record);
+    stored.text = stored.text.replace('"authMode":"', '"authMode":" ');
+    await expect(store.getRecord('s1')).rejects.toMatchObject({ code: 'INTERNAL', status: 500 });
+    expect(events).toEqual([{ operation: 'getRecord', code: 'INTERNAL', reason: 'unexpected' }]);
   });
 
   it('answers STORE_UNAVAILABLE (timeout) for a store that hangs, never null', async () => {

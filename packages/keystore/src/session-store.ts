@@ -41,6 +41,12 @@ export interface SessionStoreOptions {
    * this instance invalidates its entry; other instances' deletes are seen once `ttlMs` has passed.
    */
   readonly keyCache?: { readonly max: number; readonly ttlMs: number };
+  /**
+   * How many validated records are remembered by their stored text (default 1,024; 0 turns it off): a
+   * read of a remembered text skips the JSON parse and the schema check (~2–3 µs). Each entry holds
+   * the text and its frozen record (~0.6 KB).
+   */
+  readonly recordCache?: { readonly max: number };
   /** Clock in epoch milliseconds; default `Date.now`. */
   readonly now?: () => number;
   /** Called for every store or decrypt failure, before it is thrown. Never given key material. */
@@ -142,20 +148,34 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     throw error;
   };
   const deadlines = createDeadlines(timeoutMs);
-  const call = <T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> =>
-    onFailure === undefined
-      ? deadlines.run(run)
-      : deadlines.run(run).catch((error: unknown) => report(operation, error));
+  const call = <T, U = T>(
+    operation: StoreOperation,
+    run: () => Promise<T>,
+    onValue?: (value: T) => U,
+  ): Promise<U> => {
+    const settled = (onValue === undefined ? deadlines.run(run) : deadlines.run(run, onValue)) as Promise<U>;
+    return onFailure === undefined ? settled : settled.catch((error: unknown) => report(operation, error));
+  };
   // Parsing is a pure function of the stored text: remember the last few validated records so a hot
   // session is not re-validated on every read (bounded; the expiry check still runs every time).
-  const parsed = new LRUCache<string, SessionRecord>({ max: 1024 });
+  const recordCacheMax = options.recordCache?.max ?? 1024;
+  if (!Number.isInteger(recordCacheMax) || recordCacheMax < 0)
+    throw new TypeError('recordCache.max must be a non-negative integer');
+  const parsed =
+    recordCacheMax === 0 ? undefined : new LRUCache<string, SessionRecord>({ max: recordCacheMax });
   const readRecord = (text: string): SessionRecord => {
-    let record = parsed.get(text);
+    let record = parsed?.get(text);
     if (record === undefined) {
       record = parseRecord(text);
-      parsed.set(text, record);
+      parsed?.set(text, record);
     }
     return record;
+  };
+
+  const liveRecord = (stored: string | null): SessionRecord | null => {
+    if (stored === null) return null;
+    const record = readRecord(stored);
+    return record.expiresAtMs > now() ? record : null;
   };
 
   const decryptKey = (sessionId: string, stored: string): KeyObject => {
@@ -220,17 +240,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       } catch (error) {
         return Promise.reject(error);
       }
-      // A plain `then` rather than an async function: the hot read path takes one hop fewer.
-      return call('getRecord', () => driver.read(sessionId, 'record')).then((stored) => {
-        if (stored === null) return null;
-        let record: SessionRecord;
-        try {
-          record = readRecord(stored);
-        } catch (error) {
-          return report('getRecord', error);
-        }
-        return record.expiresAtMs > now() ? record : null;
-      });
+      // Parsed inside the deadline's own settle step rather than in a `then` after it: the hot read
+      // path takes one promise hop (a parse failure still reaches `onFailure` through `call`).
+      return call('getRecord', () => driver.read(sessionId, 'record'), liveRecord);
     },
 
     async getPrivateKey(sessionId) {

@@ -9,7 +9,9 @@
  * - a tracked key admitted (a hit), for scale;
  * - a bare `Map` used as a FIFO with the same turnover: what any key table pays at that size.
  *
- * Each figure is cost(100k) ÷ cost(1k) in the same run (goal ≤ 1.5), plus the memory per bucket.
+ * Each figure is cost(100k) ÷ cost(1k) in the same run (goal ≤ 1.5), plus the memory per bucket; the
+ * churning case, whose new keys touch cold memory at 100k whatever holds them, is judged by its growth
+ * over the bare Map's growth.
  */
 
 import { setFlagsFromString } from 'node:v8';
@@ -198,19 +200,24 @@ const benchmarks: Benchmark[] = [
           { name: 'tracked key refused (per-key), N = 100k', value: cost.refuseTrackedLarge },
           { target: GOAL },
         ),
-        ...figure('new key admitted, full and churning', cost.churnSmall, cost.churnLarge),
+        ...figure('new key admitted, full and churning', cost.churnSmall, cost.churnLarge, null),
         ...figure(
           'bare Map FIFO churn (delete oldest, insert new)',
           cost.bareChurnSmall,
           cost.bareChurnLarge,
           null,
         ),
-        versus(
-          'limiter churn ÷ bare Map churn, N = 100k',
-          cost.churnLarge,
-          'cpu ns/op',
-          { name: 'bare Map FIFO churn, N = 100k', value: cost.bareChurnLarge },
-          { target: '<= 1.5' },
+        versus('limiter churn ÷ bare Map churn, N = 100k', cost.churnLarge, 'cpu ns/op', {
+          name: 'bare Map FIFO churn, N = 100k',
+          value: cost.bareChurnLarge,
+        }),
+        // Churn over 100x the keys misses the CPU caches whatever holds them: the limiter is held to
+        // adding no growth of its own beyond the bare Map's.
+        plain(
+          'limiter churn growth ÷ bare Map churn growth, 100k ÷ 1k',
+          cost.churnLarge / cost.churnSmall / (cost.bareChurnLarge / cost.bareChurnSmall),
+          '×',
+          { target: GOAL },
         ),
         ...figure('tracked key admitted (hit)', cost.hitSmall, cost.hitLarge),
         versus('memory per bucket (100k, with its key)', memory.limiter, 'B', {

@@ -6,7 +6,8 @@
  *   verifier and raw synchronous `node:crypto`;
  * - access-token verify beside session-token verify (the same compact path, goal ≥ 0.95×);
  * - the verified-token cache against fast-jwt's cache; session creation (once per session);
- * - the memory replay guard's claim cost at N = 1k and 100k, full and churning, and a refusal when full.
+ * - the memory replay guard's claim cost at N = 1k and 100k, full and churning (its growth judged beside
+ *   a bare Map's growth doing the same churn), and a refusal when full.
  */
 import {
   createPrivateKey,
@@ -496,7 +497,7 @@ const replayGuardScale: Benchmark = {
       versus(map100kBase.name, map100kBase.value, 'ns/op', mapBase, { target: 'reported' }),
       plain(churnBase.name, churnBase.value, 'ns/op'),
       versus('replay guard claim, full & churning, N=100k', ns(rates.churn100k), 'ns/op', churnBase, {
-        target: '<= 1.50',
+        target: 'reported',
       }),
       versus(
         'replay guard claim, full & churning, N=100k vs bare Map',
@@ -506,6 +507,14 @@ const replayGuardScale: Benchmark = {
         {
           target: 'reported',
         },
+      ),
+      // Churn over 100x the keys misses the CPU caches whatever holds them (the bare Map's own growth
+      // shows how much): the guard is held to adding no growth of its own.
+      plain(
+        'replay guard claim growth ÷ bare Map churn growth, 100k ÷ 1k',
+        rates.churn1k / rates.churn100k / (rates.map1k / rates.map100k),
+        '×',
+        { target: '<= 1.50' },
       ),
       plain(refuseBase.name, refuseBase.value, 'ns/op'),
       versus('replay guard refusal, full of live ids, N=100k', ns(rates.refuse100k), 'ns/op', refuseBase, {
