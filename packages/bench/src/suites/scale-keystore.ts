@@ -4,7 +4,8 @@
  * Figure names: `scale keystore <structure> <operation> (N=<n>)`; each N > 1k figure is beside the
  * N = 1k figure of the same operation (goal ≤ 1.5), with memory per item beside the fill.
  *
- * Memory driver, through the store (what a caller pays), filled to N:
+ * Memory driver, through the store (what a caller pays), filled to N; the three sizes are held at once
+ * and measured interleaved, round by round, so they share one heap, one GC and one JIT state:
  * - get-record hit, hot set: reads of 512 live sessions (inside the record cache at every N)
  * - get-record hit, uniform: reads spread over all N sessions (reported: at 1k every read hits the
  *   record cache of 1,024, at 100k almost none does, so it measures the cache's hit rate)
