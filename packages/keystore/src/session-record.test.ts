@@ -69,6 +69,11 @@ describe('serializeRecord / parseRecord', () => {
     expect(() => serializeRecord(bad as SessionRecord)).toThrow(TypeError);
   });
 
+  it('judges own keys only, as Object.keys lists them', () => {
+    const inherited = Object.assign(Object.create({ inheritedField: true }) as object, record);
+    expect(serializeRecord(inherited as SessionRecord)).toBe(JSON.stringify(record));
+  });
+
   it('returns a frozen record with a frozen target', () => {
     const read = parseRecord(serializeRecord(record));
     expect(Object.isFrozen(read)).toBe(true);

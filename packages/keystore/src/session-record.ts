@@ -64,17 +64,14 @@ const OWNED_RECORD_KEYS = [...RECORD_KEYS, 'owner'] as const;
 const TARGET_KEYS = ['namespace', 'name', 'kind'] as const;
 
 /**
- * The number of own enumerable keys of a plain object (not an array), or -1 for anything else or for
- * an object with an inherited enumerable key. Counted with `for…in` rather than `Object.keys`: no array
- * per object on the read path.
+ * The number of own enumerable string keys of a plain object (what `Object.keys` would list), or -1 for
+ * anything that is not one (`null`, an array, a primitive). Counted with `for…in` rather than
+ * `Object.keys`: no array per object on the read path.
  */
 function ownKeyCount(value: unknown): number {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return -1;
   let count = 0;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) return -1;
-    count++;
-  }
+  for (const key in value) if (Object.hasOwn(value, key)) count++;
   return count;
 }
 
