@@ -6,7 +6,8 @@
  * Figure names: `keystore <operation> <measure> (<backend>)`, backend one of `redis`, `valkey`,
  * `redis cluster`, `valkey cluster`; measures are `p50` (µs, p99 beside it), `c64` (ops/s with 64 in
  * flight) and `hit` (ops/s from the key cache).
- * - get-record p50 / c64: GET + parse + schema check, vs a plain GET of the same bytes
+ * - get-record p50 / c64: GET + parse + schema check, vs a plain GET of the same bytes (c64 with an A/A
+ *   control: the plain GET measured again, the noise floor of that figure)
  * - get-private-key miss p50: GET + envelope decrypt + JWK import, vs a plain GET + raw AES-256-GCM
  *   decrypt + raw JWK import of the same key
  * - get-private-key hit: the read-through key cache, vs an async Map lookup
@@ -251,6 +252,10 @@ return 1`;
         plainGet: async () => {
           sink += (await client.get(names.record))?.length ?? 0;
         },
+        // The same plain GET again: how far two equal cases drift apart with the server on the same cores.
+        plainGetAgain: async () => {
+          sink += (await client.get(names.record))?.length ?? 0;
+        },
       },
       steady,
       { inFlight: 64 },
@@ -258,6 +263,7 @@ return 1`;
     const c64Base = { name: `${lib} GET c64 (${tag})`, value: c64.plainGet };
     figures.push(
       plain(c64Base.name, c64.plainGet, 'ops/s'),
+      versus(`${lib} GET c64 again (A/A control) (${tag})`, c64.plainGetAgain, 'ops/s', c64Base),
       versus(`keystore get-record c64 (${tag})`, c64.getRecord, 'ops/s', c64Base, { target: '>= 0.85' }),
     );
 
