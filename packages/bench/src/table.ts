@@ -24,6 +24,12 @@ export function meetsTarget(figure: Figure): boolean | undefined {
   return match[1] === '<=' ? measured <= limit : measured >= limit;
 }
 
+/** Compared unrounded: a 0.849 ratio prints as `0.85×` and is still `NO` against `>= 0.85`. */
+function metCell(met: boolean | undefined): string {
+  if (met === undefined) return '';
+  return met ? 'yes' : 'NO';
+}
+
 /** Renders figures as an aligned plain-text table. */
 export function formatTable(figures: readonly Figure[]): string {
   const header = ['benchmark', 'value', 'unit', 'p99', 'baseline', 'ratio', 'target', 'met'];
@@ -35,7 +41,7 @@ export function formatTable(figures: readonly Figure[]): string {
     figure.baseline ?? '',
     figure.ratio === null ? '' : `${figure.ratio.toFixed(2)}×`,
     figure.target ?? '',
-    { true: 'yes', false: 'NO', undefined: '' }[String(meetsTarget(figure))] ?? '',
+    metCell(meetsTarget(figure)),
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
