@@ -75,7 +75,8 @@ export function percentile(sortedValues: readonly number[], p: number): number {
   return sortedValues[index] as number;
 }
 
-function rotated<T>(items: readonly T[], by: number): T[] {
+/** `items` rotated left by `by`: round `by` of an interleaved measurement starts with a different case. */
+export function rotated<T>(items: readonly T[], by: number): T[] {
   const shift = by % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
 }

@@ -30,7 +30,15 @@ import { redisSessionDriver } from '@latchkey/keystore/redis';
 import { startServer } from '@latchkey/testkit';
 import { generateSessionKeyPair } from '@latchkey/tokens';
 import { Redis } from 'ioredis';
-import { type BenchContext, type Benchmark, type Figure, median, plain, versus } from '../harness.js';
+import {
+  type BenchContext,
+  type Benchmark,
+  type Figure,
+  median,
+  plain,
+  rotated,
+  versus,
+} from '../harness.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -155,9 +163,9 @@ async function measureInterleaved(
   };
   for (const [k, entry] of cases.entries())
     for (const [name, operation] of Object.entries(entry.operations)) await timeBatch(k, name, operation);
+  const indices = cases.map((_, k) => k);
   for (let round = 0; round < rounds; round++) {
-    for (let j = 0; j < cases.length; j++) {
-      const k = (j + round) % cases.length;
+    for (const k of rotated(indices, round)) {
       for (const [name, operation] of Object.entries((cases[k] as MemoryCase).operations)) {
         const list = samples[k]?.get(name) ?? [];
         list.push(await timeBatch(k, name, operation));

@@ -22,6 +22,7 @@ let sink = 0;
 const SMALL = 1_000;
 const LARGE = 100_000;
 const HUGE = 1_000_000;
+const sizeLabel = (size: number): string => (size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1_000}k`);
 const TTL = 15 * 60_000;
 const ids = (prefix: string, count: number): string[] =>
   Array.from({ length: count }, (_, i) => `${prefix}${i}`);
@@ -50,7 +51,7 @@ async function scale(
     plain(baseline.name, baseline.value, 'µs/op'),
     ...sizes.map((size) =>
       versus(
-        `${name} at ${size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1_000}k`}`,
+        `${name} at ${sizeLabel(size)}`,
         1e6 / (rates[String(size)] as number),
         'µs/op',
         baseline,
@@ -121,7 +122,7 @@ const benchmarks: Benchmark[] = [
         ...registry,
         ...sizes.map((size, k) =>
           plain(
-            `decideRevocation growth ÷ bare Map growth at ${size >= 1_000_000 ? '1M' : '100k'}`,
+            `decideRevocation growth ÷ bare Map growth at ${sizeLabel(size)}`,
             (registry[k + 1]?.ratio ?? Number.NaN) / (bare[k + 1]?.ratio ?? Number.NaN),
             '×',
             { target: '<= 1.5' },
